@@ -1,0 +1,60 @@
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { KeySourceUnavailable } from './verifyToken.js';
+
+export interface DiscoverKeysOptions {
+  /** Milliseconds to wait for the discovery document or the JWKS. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Milliseconds between two JWKS fetches triggered by an unknown `kid`. Default 30 000. */
+  readonly cooldownMs?: number;
+}
+
+/** OpenID Connect Discovery 1.0 §4: the configuration lives at the issuer plus this path. */
+export function discoveryUrl(issuer: string): URL {
+  return new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+}
+
+/**
+ * Signing keys of an OpenID Provider, found through its discovery document and fetched with jose's
+ * remote JWKS: once, then again only for a `kid` it does not know, at most once per cooldown.
+ * Discovery happens on the first token, so the gateway starts while the provider is down; a failure
+ * is retried by the next token. Network failures surface as `KeySourceUnavailable`, not as a bad token.
+ */
+export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}): JWTVerifyGetKey {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  let remote: Promise<JWTVerifyGetKey> | undefined;
+
+  async function discover(): Promise<JWTVerifyGetKey> {
+    const url = discoveryUrl(issuer);
+    let document: unknown;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      document = await response.json();
+    } catch (error) {
+      throw new KeySourceUnavailable(`the issuer discovery document could not be read (${(error as Error).message})`);
+    }
+    const { issuer: announced, jwks_uri: jwksUri } = (document ?? {}) as Record<string, unknown>;
+    // Discovery §4.3: the issuer in the document must be exactly the one we asked.
+    if (announced !== issuer) throw new KeySourceUnavailable('the discovery document names another issuer');
+    if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
+      throw new KeySourceUnavailable('the discovery document has no valid jwks_uri');
+    }
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs });
+  }
+
+  return async (header, token) => {
+    remote ??= discover().catch((error: unknown) => {
+      remote = undefined;
+      throw error;
+    });
+    const keys = await remote;
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      if (error instanceof errors.JOSENotSupported) throw error;
+      throw new KeySourceUnavailable(`the issuer JWKS could not be read (${(error as Error).message})`);
+    }
+  };
+}

@@ -1,0 +1,146 @@
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { BoundedCache } from './boundedCache.js';
+import type { Principal, TokenOutcome } from './principal.js';
+
+/** Asymmetric JWS algorithms only: `none` and the HMAC family (`HS*`) are never accepted. */
+export const ASYMMETRIC_ALGORITHMS = Object.freeze([
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+]);
+
+/** RFC 9068 §4: `at+jwt`; plain `JWT` is accepted too, as many providers issue it. Compared case-insensitively. */
+const ACCEPTED_TYP = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt']);
+
+export interface TokenVerifierOptions {
+  /** Exact `iss` expected. */
+  readonly issuer: string;
+  /** Value that `aud` must contain. */
+  readonly audience: string;
+  /** Where signing keys come from: a remote JWKS found by discovery, or the dev issuer's own key. */
+  readonly keys: JWTVerifyGetKey;
+  /** Seconds of clock skew tolerated on `exp`, `nbf`, `iat` and `auth_time`. Default 60. */
+  readonly clockTolerance?: number;
+  /** Verified tokens kept, least recently used evicted first. Default 10 000; 0 turns the cache off. */
+  readonly cacheSize?: number;
+  /** The current time in seconds since the epoch. Default: the system clock. */
+  readonly clock?: () => number;
+}
+
+/** Thrown by a key source that cannot be reached, as opposed to a token that is wrong. */
+export class KeySourceUnavailable extends Error {
+  override readonly name = 'KeySourceUnavailable';
+}
+
+export interface TokenVerifier {
+  /** Verifies a bearer token. Never throws: every failure is an outcome. */
+  verify(token: string): Promise<TokenOutcome>;
+}
+
+const systemClock = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Verifies RFC 9068 JWT access tokens with jose and caches each verified token until its `exp`,
+ * because a signature check costs about as much as the rest of a GraphQL request.
+ * Only valid tokens are cached: a refused token costs a check every time, and cannot evict good ones
+ * faster than the bound allows.
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const { issuer, audience, keys } = options;
+  const clockTolerance = options.clockTolerance ?? 60;
+  const clock = options.clock ?? systemClock;
+  const cache = new BoundedCache<string, Principal>(options.cacheSize ?? 10_000);
+  if (!(Number.isSafeInteger(clockTolerance) && clockTolerance >= 0)) {
+    throw new TypeError('"clockTolerance" must be a non-negative integer of seconds');
+  }
+
+  const checkedKeys: JWTVerifyGetKey = (header, token) => {
+    const typ = header.typ;
+    if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ.toLowerCase())) {
+      throw new TokenRefusal('the token header "typ" must be at+jwt or JWT');
+    }
+    return keys(header, token);
+  };
+
+  async function verifyUncached(token: string, now: number): Promise<TokenOutcome> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, checkedKeys, {
+        issuer,
+        audience,
+        algorithms: [...ASYMMETRIC_ALGORITHMS],
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance,
+        currentDate: new Date(now * 1000),
+      }));
+    } catch (error) {
+      if (error instanceof KeySourceUnavailable) return { kind: 'unavailable', reason: error.message };
+      return { kind: 'invalid', reason: reasonFor(error) };
+    }
+    const principal = principalOf(payload);
+    if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
+    // OIDC Core §2: auth_time is when the user authenticated; one from the future is a forgery or a broken clock.
+    if (principal.authTime !== undefined && principal.authTime > now + clockTolerance) {
+      return { kind: 'invalid', reason: 'the token "auth_time" is in the future' };
+    }
+    cache.set(token, principal, principal.expiresAt);
+    return { kind: 'principal', principal };
+  }
+
+  return {
+    async verify(token) {
+      const now = clock();
+      const cached = cache.get(token, now);
+      if (cached !== undefined) return { kind: 'principal', principal: cached };
+      return verifyUncached(token, now);
+    },
+  };
+}
+
+class TokenRefusal extends Error {
+  override readonly name = 'TokenRefusal';
+}
+
+/** Turns verified claims into a principal, or says which claim has the wrong type. */
+function principalOf(payload: JWTPayload): Principal | string {
+  const { sub, acr, auth_time: authTime, exp } = payload;
+  const clientId = payload['client_id'] ?? payload['azp'];
+  if (typeof sub !== 'string' || sub === '') return 'the token "sub" claim must be a non-empty string';
+  if (acr !== undefined && typeof acr !== 'string') return 'the token "acr" claim must be a string';
+  if (authTime !== undefined && !(typeof authTime === 'number' && Number.isFinite(authTime))) {
+    return 'the token "auth_time" claim must be a number';
+  }
+  if (clientId !== undefined && typeof clientId !== 'string') return 'the token "client_id" claim must be a string';
+  return Object.freeze({
+    subject: sub,
+    acr: acr as string | undefined,
+    authTime: authTime as number | undefined,
+    clientId: clientId as string | undefined,
+    expiresAt: exp!,
+    claims: Object.freeze(payload),
+  });
+}
+
+/** A stable reason for a refused token that never repeats the token or its claims' values. */
+function reasonFor(error: unknown): string {
+  if (error instanceof TokenRefusal) return error.message;
+  if (error instanceof errors.JWTExpired) return 'the token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'iss':
+        return 'the token was issued by another issuer';
+      case 'aud':
+        return 'the token is not meant for this audience';
+      case 'nbf':
+        return 'the token is not valid yet';
+      default:
+        return error.reason === 'missing'
+          ? `the token has no "${error.claim}" claim`
+          : `the token "${error.claim}" claim is not acceptable`;
+    }
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'the token is signed with a key the issuer does not publish';
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return 'the token does not say which of the issuer keys signed it';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'the token is malformed';
+  return 'the token is not valid';
+}

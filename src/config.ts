@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
+
+/**
+ * The gateway's whole configuration, resolved once at start-up. Nothing else reads `process.env`.
+ *
+ * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `STEP_UP_CONFIG`.
+ * From the JSON file `STEP_UP_CONFIG` names (default `step-up.config.json` in the working folder,
+ * when it exists): every other key below. A key the gateway does not know stops start-up.
+ */
+export interface Config {
+  /** `PORT`; default 4000; 0 picks a free port. */
+  readonly port: number;
+  /** `HOST`; default `localhost`. */
+  readonly host: string;
+  /** `OIDC_ISSUER`: the OpenID Provider whose tokens are accepted. Absent: dev mode, the gateway is its own issuer. */
+  readonly issuer: string | undefined;
+  /** `OIDC_AUDIENCE`: the value `aud` must contain. Required with `OIDC_ISSUER`; default `guthib-api` in dev mode. */
+  readonly audience: string;
+  /** `ladder`: levels weakest first, `{ name, acr, maxAge? }` with `maxAge` in seconds. Default LOW/MEDIUM/HIGH (InCommon bronze/silver/gold). */
+  readonly ladder: readonly LevelDefinition[];
+  /** `clockTolerance`: seconds of clock skew tolerated on `exp`, `nbf` and `auth_time`. Default 60. */
+  readonly clockTolerance: number;
+  /** `tokenCacheSize`: verified tokens kept until their `exp`. Default 10 000. */
+  readonly tokenCacheSize: number;
+  /** `jwksTimeoutMs`: milliseconds to wait for the provider's discovery document and JWKS. Default 5000. */
+  readonly jwksTimeoutMs: number;
+  /** `jwksCooldownMs`: milliseconds between two JWKS refreshes caused by an unknown `kid`. Default 30 000. */
+  readonly jwksCooldownMs: number;
+  /** `realm`: the realm of `WWW-Authenticate` challenges. Default `guthib`. */
+  readonly realm: string;
+  /** `introspection`: whether the schema can be introspected. Default: on in dev mode, off with `OIDC_ISSUER`. */
+  readonly introspection: boolean;
+  /** `maxBodyBytes`: the largest request body accepted. Default 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** `schemaDir`: the folder of `.graphql` files. Default `schema`. */
+  readonly schemaDir: string;
+  /** `devKeyDir`: where dev mode keeps its signing key (git-ignored). Default `.dev-keys`. */
+  readonly devKeyDir: string;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const FILE_KEYS = [
+  'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
+  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir',
+] as const;
+
+/** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
+export function loadConfig(env: Environment, cwd: string = process.cwd()): Config {
+  const file = readConfigFile(env['STEP_UP_CONFIG'], cwd);
+  const issuer = nonEmpty(env['OIDC_ISSUER'], 'OIDC_ISSUER');
+  if (issuer !== undefined && !URL.canParse(issuer)) throw new TypeError('OIDC_ISSUER must be a URL');
+  const audience = nonEmpty(env['OIDC_AUDIENCE'], 'OIDC_AUDIENCE');
+  if (issuer !== undefined && audience === undefined) {
+    throw new TypeError('OIDC_AUDIENCE must be set with OIDC_ISSUER: the value the tokens\' "aud" must contain');
+  }
+  const port = env['PORT'] === undefined || env['PORT'] === '' ? 4000 : Number(env['PORT']);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new TypeError('PORT must be an integer from 0 to 65535');
+
+  const folder = (key: 'schemaDir' | 'devKeyDir', fallback: string): string => {
+    const value = file[key] ?? fallback;
+    if (typeof value !== 'string' || value === '') throw new TypeError(`config "${key}" must be a folder path`);
+    return isAbsolute(value) ? value : resolve(cwd, value);
+  };
+
+  return Object.freeze({
+    port,
+    host: nonEmpty(env['HOST'], 'HOST') ?? 'localhost',
+    issuer,
+    audience: audience ?? 'guthib-api',
+    ladder: ladderOf(file['ladder']),
+    clockTolerance: integer(file, 'clockTolerance', 60),
+    tokenCacheSize: integer(file, 'tokenCacheSize', 10_000),
+    jwksTimeoutMs: integer(file, 'jwksTimeoutMs', 5_000),
+    jwksCooldownMs: integer(file, 'jwksCooldownMs', 30_000),
+    realm: string(file, 'realm', 'guthib'),
+    introspection: boolean(file, 'introspection', issuer === undefined),
+    maxBodyBytes: integer(file, 'maxBodyBytes', 1_048_576),
+    schemaDir: folder('schemaDir', 'schema'),
+    devKeyDir: folder('devKeyDir', '.dev-keys'),
+  });
+}
+
+type ConfigFile = Partial<Record<(typeof FILE_KEYS)[number], unknown>>;
+
+function readConfigFile(named: string | undefined, cwd: string): ConfigFile {
+  const path = resolve(cwd, named || 'step-up.config.json');
+  if (!named && !existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TypeError(`config file ${path} cannot be read as JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`config file ${path} must hold a JSON object`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(FILE_KEYS as readonly string[]).includes(key)) {
+      throw new TypeError(`config file ${path}: unknown key "${key}"; known keys are ${FILE_KEYS.join(', ')}`);
+    }
+  }
+  return parsed as ConfigFile;
+}
+
+function nonEmpty(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.trim() !== value) throw new TypeError(`${name} must not start or end with white space`);
+  return value;
+}
+
+function integer(file: ConfigFile, key: keyof ConfigFile, fallback: number): number {
+  const value = file[key] ?? fallback;
+  if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+    throw new TypeError(`config "${key}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+function string(file: ConfigFile, key: keyof ConfigFile, fallback: string): string {
+  const value = file[key] ?? fallback;
+  if (typeof value !== 'string') throw new TypeError(`config "${key}" must be a string`);
+  return value;
+}
+
+function boolean(file: ConfigFile, key: keyof ConfigFile, fallback: boolean): boolean {
+  const value = file[key] ?? fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`config "${key}" must be true or false`);
+  return value;
+}
+
+function ladderOf(value: unknown): readonly LevelDefinition[] {
+  if (value === undefined) return DEFAULT_LEVELS;
+  if (!Array.isArray(value)) throw new TypeError('config "ladder" must be an array of { name, acr, maxAge? }, weakest first');
+  return value.map((level: unknown, index) => {
+    if (typeof level !== 'object' || level === null) throw new TypeError(`config "ladder"[${index}] must be an object`);
+    const { name, acr, maxAge, ...rest } = level as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw new TypeError(`config "ladder"[${index}]: unknown key "${extra}"`);
+    return { name, acr, maxAge: maxAge ?? undefined } as LevelDefinition;
+  });
+}

@@ -1,0 +1,23 @@
+import type { Principal } from '../auth/principal.js';
+import type { Requirement } from '../stepup/requirement.js';
+
+/** Who is calling, once the token (if any) has been verified. Invalid tokens never get this far. */
+export type Caller = { readonly kind: 'anonymous' } | { readonly kind: 'principal'; readonly principal: Principal };
+
+/** Per-request step-up state: the caller, the request's clock, and what it fell short of. */
+export interface StepUpState {
+  readonly caller: Caller;
+  /** The request's "now", seconds since the epoch: one instant for every check of the request. */
+  readonly now: number;
+  /** Requirements the caller did not meet, collected for the `WWW-Authenticate` header. */
+  readonly unmet: Requirement[];
+}
+
+/** What the guard and the plugin need to find in a GraphQL context. */
+export interface StepUpContext {
+  readonly stepUp: StepUpState;
+}
+
+export function createStepUpState(caller: Caller, now: number): StepUpState {
+  return { caller, now, unmet: [] };
+}

@@ -1,0 +1,26 @@
+import type { GraphQLError } from 'graphql';
+import { challengeOf, describeChallenge } from '../stepup/challenge.js';
+import { satisfies, type Requirement } from '../stepup/requirement.js';
+import type { Ladder } from '../stepup/ladder.js';
+import type { StepUpState } from './context.js';
+import { gatewayError, type GatewayErrorOptions } from './errors.js';
+
+/**
+ * Checks one requirement for the request's caller. Returns the error to report, or `undefined`
+ * when the requirement is met; an unmet requirement is also recorded for the response header.
+ */
+export function checkRequirement(
+  ladder: Ladder,
+  state: StepUpState,
+  requirement: Requirement,
+  options: Omit<GatewayErrorOptions, 'extensions'> = {},
+): GraphQLError | undefined {
+  const { caller } = state;
+  if (caller.kind === 'principal' && satisfies(ladder, caller.principal, requirement, state.now)) return undefined;
+  state.unmet.push(requirement);
+  const challenge = challengeOf(ladder, requirement);
+  if (caller.kind === 'anonymous') {
+    return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challenge } });
+  }
+  return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
+}

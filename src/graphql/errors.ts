@@ -1,0 +1,40 @@
+import { GraphQLError, type ASTNode } from 'graphql';
+
+/**
+ * Every `extensions.code` the gateway answers with. Clients branch on these; they never change meaning.
+ * Apollo Server's own codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, …) may appear too.
+ */
+export type ErrorCode =
+  /** No token was presented and the field needs one; or the token presented is not valid (HTTP 401). */
+  | 'UNAUTHENTICATED'
+  /** The token is valid but its authentication is too weak or too old (RFC 9470). */
+  | 'STEP_UP_REQUIRED'
+  /** Authenticated strongly enough, but not allowed: not the owner, not the user. */
+  | 'FORBIDDEN'
+  /** The object an argument names does not exist. */
+  | 'NOT_FOUND'
+  /** An argument or variable has a value the operation cannot use. */
+  | 'BAD_USER_INPUT'
+  /** The request itself is malformed (body, headers). */
+  | 'BAD_REQUEST'
+  /** Tokens cannot be checked right now: the issuer's keys are out of reach (HTTP 503). */
+  | 'AUTH_UNAVAILABLE'
+  /** Nothing is served at that path. */
+  | 'NOT_FOUND_PATH'
+  /** A fault of the gateway's, never the caller's; details go to the log only. */
+  | 'INTERNAL_SERVER_ERROR';
+
+export interface GatewayErrorOptions {
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly path?: ReadonlyArray<string | number>;
+  readonly nodes?: ASTNode | ReadonlyArray<ASTNode>;
+  /** HTTP status (and headers) Apollo Server should answer with when this error ends the request. */
+  readonly http?: { readonly status: number };
+}
+
+/** The one way the gateway makes an error: the code always lands in `extensions.code`. */
+export function gatewayError(code: ErrorCode, message: string, options: GatewayErrorOptions = {}): GraphQLError {
+  const extensions: Record<string, unknown> = { code, ...options.extensions };
+  if (options.http !== undefined) extensions['http'] = options.http;
+  return new GraphQLError(message, { extensions, path: options.path, nodes: options.nodes });
+}

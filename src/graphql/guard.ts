@@ -1,0 +1,70 @@
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import {
+  defaultFieldResolver,
+  defaultTypeResolver,
+  GraphQLError,
+  GraphQLInterfaceType,
+  GraphQLUnionType,
+  isInterfaceType,
+  type GraphQLSchema,
+  type GraphQLTypeResolver,
+} from 'graphql';
+import type { StepUpContext, StepUpState } from './context.js';
+import { checkRequirement } from './enforce.js';
+import type { PolicyEntry, PolicyTable } from './policyTable.js';
+
+/**
+ * The resolve-time layer of enforcement: every protected field checks the caller again before its
+ * resolver runs, and every interface or union checks the concrete type it resolves to. Whatever path
+ * an operation takes (aliases, fragments, interfaces, unions, nested types), a protected value is
+ * never produced for a caller who does not meet its requirement. graphql-js nulls the refused field
+ * and keeps the rest: partial results for queries.
+ */
+export function applyStepUpGuards(schema: GraphQLSchema, table: PolicyTable): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD](fieldConfig, fieldName, typeName) {
+      const entry = table.fields.get(`${typeName}.${fieldName}`);
+      if (entry === undefined) return fieldConfig;
+      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
+      return {
+        ...fieldConfig,
+        resolve(source, args, context, info) {
+          const refusal = refusalFor(table, context, entry);
+          if (refusal !== undefined) throw refusal;
+          return resolve(source, args, context, info);
+        },
+      };
+    },
+    [MapperKind.ABSTRACT_TYPE](type) {
+      if (!table.abstractTypes.has(type.name)) return type;
+      const resolveType: GraphQLTypeResolver<unknown, unknown> = type.resolveType ?? defaultTypeResolver;
+      const guarded: GraphQLTypeResolver<unknown, unknown> = (value, context, info, abstractType) => {
+        const check = (typeName: string | undefined): string | undefined => {
+          const entry = typeName === undefined ? undefined : table.types.get(typeName);
+          const refusal = entry && refusalFor(table, context, entry);
+          if (refusal !== undefined) throw refusal;
+          return typeName;
+        };
+        const resolved = resolveType(value, context, info, abstractType);
+        return typeof resolved === 'string' || resolved === undefined ? check(resolved) : resolved.then(check);
+      };
+      return isInterfaceType(type)
+        ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: guarded })
+        : new GraphQLUnionType({ ...type.toConfig(), resolveType: guarded });
+    },
+  });
+}
+
+function refusalFor(
+  table: PolicyTable,
+  context: unknown,
+  entry: PolicyEntry,
+): GraphQLError | undefined {
+  const state = (context as Partial<StepUpContext> | undefined)?.stepUp;
+  // Fail closed: a server wired without the step-up context resolves no protected field.
+  if (state === undefined) {
+    return new GraphQLError(`${entry.coordinate} is protected, but the request has no step-up context`);
+  }
+  // graphql-js locates the thrown error at the field's path (and list index).
+  return checkRequirement(table.ladder, state as StepUpState, entry.requirement);
+}

@@ -1,0 +1,76 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import { getVariableValues, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge } from '../stepup/challenge.js';
+import { combineAll } from '../stepup/requirement.js';
+import type { StepUpContext, StepUpState } from './context.js';
+import { checkRequirement } from './enforce.js';
+import { gatewayError } from './errors.js';
+import { requirementsOfOperation } from './operationPolicy.js';
+import type { PolicyTable } from './policyTable.js';
+
+export interface StepUpPluginOptions {
+  /** The `realm` auth-param of every `WWW-Authenticate` challenge (RFC 6750 §3). None when absent. */
+  readonly realm?: string | undefined;
+}
+
+/**
+ * The pre-execution layer and the response's headers.
+ *
+ * - Mutations (and any non-query operation) are checked whole before any resolver runs: if anything
+ *   selected is unmet, nothing executes and the answer is HTTP 401 with every error found and no `data`
+ *   (GraphQL spec §7.1.2: an error before execution). If the check cannot run, the request is refused.
+ * - Every response that fell short of a requirement carries one `WWW-Authenticate` challenge for the
+ *   strictest unmet requirement, so that one re-authentication satisfies every refused field (RFC 9470 §3).
+ */
+export function stepUpPlugin<TContext extends StepUpContext>(
+  table: PolicyTable,
+  options: StepUpPluginOptions = {},
+): ApolloServerPlugin<TContext> {
+  const { ladder } = table;
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      let refusal: GraphQLError[] | undefined;
+      return {
+        async didResolveOperation({ contextValue, operation, document, request, schema }) {
+          if (operation === undefined || operation.operation === 'query') return;
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          if (coerced.errors !== undefined) {
+            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${coerced.errors[0]!.message}`, {
+              http: { status: 400 },
+            });
+          }
+          const errors: GraphQLError[] = [];
+          for (const selected of requirementsOfOperation(schema, table, document, operation, coerced.coerced)) {
+            const error = checkRequirement(ladder, contextValue.stepUp, selected.requirement, {
+              path: selected.path,
+              nodes: selected.node,
+            });
+            if (error !== undefined) errors.push(error);
+          }
+          if (errors.length > 0) refusal = errors;
+        },
+        async responseForOperation() {
+          if (refusal === undefined) return null;
+          return {
+            http: { status: 401, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
+          };
+        },
+        async willSendResponse({ contextValue, response }) {
+          const challenge = challengeHeader(contextValue.stepUp, table, options.realm);
+          if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
+        },
+      };
+    },
+  };
+}
+
+function challengeHeader(state: StepUpState | undefined, table: PolicyTable, realm: string | undefined): string | undefined {
+  if (state === undefined) return undefined;
+  const strictest = combineAll(table.ladder, state.unmet);
+  if (strictest === undefined) return undefined;
+  // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
+  if (state.caller.kind === 'anonymous') return bearerChallenge({ realm });
+  return insufficientAuthenticationChallenge(challengeOf(table.ladder, strictest), realm);
+}

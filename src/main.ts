@@ -1,0 +1,45 @@
+/**
+ * Process entry: configuration → gateway → graceful shutdown.
+ * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
+ */
+import { loadConfig } from './config.js';
+import { startGateway } from './server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const gateway = await startGateway(config);
+  if (gateway.devKey !== undefined) {
+    console.log(
+      [
+        'DEV MODE: no OIDC_ISSUER is set, so this gateway is its own token issuer.',
+        `  issuer ${gateway.issuer} (key in ${config.devKeyDir}, never use it in production)`,
+        '  mint a token:  npm run token -- --sub alice --acr HIGH --auth-age 30',
+      ].join('\n'),
+    );
+  } else {
+    console.log(`Accepting access tokens from ${gateway.issuer} for audience ${config.audience}`);
+  }
+  console.log(`GraphQL gateway ready at ${gateway.url}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing requests in flight, then stopping`);
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', (error as Error).message);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Start-up mistakes are TypeErrors that name the bad key or coordinate: the message is the help.
+  console.error(`The gateway cannot start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,235 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLFormattedError } from 'graphql';
+import { readBearerToken } from './auth/bearer.js';
+import { discoverKeys } from './auth/discoverKeys.js';
+import { discoveryDocument, loadDevKey, type DevKey } from './auth/devIssuer.js';
+import { ANONYMOUS, type TokenOutcome } from './auth/principal.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/verifyToken.js';
+import type { Config } from './config.js';
+import type { GutHibContext } from './domain/context.js';
+import { createInMemorySource } from './domain/inMemorySource.js';
+import { createLoaders } from './domain/loaders.js';
+import { resolvers } from './domain/resolvers.js';
+import type { GutHibSource } from './domain/source.js';
+import { createACRValueScalar } from './graphql/acrScalar.js';
+import { createStepUpState } from './graphql/context.js';
+import { gatewayError, type ErrorCode } from './graphql/errors.js';
+import { applyStepUpGuards } from './graphql/guard.js';
+import { readSchemaFolder } from './graphql/loadSchema.js';
+import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
+import { stepUpPlugin } from './graphql/plugin.js';
+import { bearerChallenge, invalidTokenChallenge } from './stepup/challenge.js';
+import { createLadder } from './stepup/ladder.js';
+
+export interface GatewayOptions {
+  /** The example graph's data. Default: a fresh in-memory copy of the seed. */
+  readonly source?: GutHibSource;
+  /** The current time in seconds since the epoch, for every check. Default: the system clock. */
+  readonly clock?: () => number;
+}
+
+export interface Gateway {
+  /** Where GraphQL is served, e.g. `http://localhost:4000/graphql`. */
+  readonly url: string;
+  /** The issuer whose tokens are accepted (the gateway itself in dev mode). */
+  readonly issuer: string;
+  /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
+  readonly devKey: DevKey | undefined;
+  readonly policy: PolicyTable;
+  /** Stops accepting requests, lets those in flight finish, and closes. */
+  close(): Promise<void>;
+}
+
+const systemClock = (): number => Math.floor(Date.now() / 1000);
+const DEV_JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * Builds the gateway from its configuration and starts listening. Programmer mistakes (a schema
+ * naming an unknown level, a bad ladder) throw here, before any port is opened.
+ */
+export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const source = options.source ?? createInMemorySource();
+  const ladder = createLadder(config.ladder);
+  const schema = makeExecutableSchema({
+    typeDefs: readSchemaFolder(config.schemaDir),
+    resolvers: [resolvers, { ACRValue: createACRValueScalar(ladder) }],
+  });
+  const policy = buildPolicyTable(schema, ladder);
+
+  const httpServer = createServer();
+  const apollo = new ApolloServer<GutHibContext>({
+    schema: applyStepUpGuards(schema, policy),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const devKey = config.issuer === undefined ? await loadDevKey(config.devKeyDir) : undefined;
+  await new Promise<void>((done, fail) => {
+    httpServer.once('error', fail);
+    httpServer.listen(config.port, config.host, () => done());
+  });
+  // In dev mode the issuer's name holds the port, known only now (PORT=0 picks one). What follows
+  // runs before any request event can be delivered, so no request meets a half-built gateway.
+  const { port } = httpServer.address() as AddressInfo;
+  const issuer = config.issuer ?? devIssuerUrl(port);
+  const verifier = createTokenVerifier({
+    issuer,
+    audience: config.audience,
+    keys: devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs }),
+    clockTolerance: config.clockTolerance,
+    cacheSize: config.tokenCacheSize,
+    clock,
+  });
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
+    const body = await readBody(req, config.maxBodyBytes);
+    if (body.kind === 'refused') return sendErrors(res, body.status, 'BAD_REQUEST', body.message);
+
+    const outcome = await credentialsOf(req, verifier);
+    switch (outcome.kind) {
+      case 'malformed':
+        return sendErrors(res, 400, 'BAD_REQUEST', `The Authorization header is malformed: ${outcome.reason}`, {
+          'www-authenticate': bearerChallenge({ realm: config.realm, error: 'invalid_request', error_description: outcome.reason }),
+        });
+      case 'invalid':
+        return sendErrors(res, 401, 'UNAUTHENTICATED', `The access token is not valid: ${outcome.reason}`, {
+          'www-authenticate': invalidTokenChallenge(outcome.reason, config.realm),
+        });
+      case 'unavailable':
+        return sendErrors(res, 503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be checked right now; retry shortly', {
+          'retry-after': '5',
+        });
+      case 'anonymous':
+      case 'principal':
+        break;
+      default:
+        throw unreachable(outcome);
+    }
+
+    const principal = outcome.kind === 'principal' ? outcome.principal : undefined;
+    const context: GutHibContext = {
+      stepUp: createStepUpState(outcome, clock()),
+      viewer: principal?.subject,
+      loaders: createLoaders(source),
+    };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: graphQLRequestOf(req, search, body.value),
+      context: async () => context,
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    let handled: Promise<void> | void;
+    if (url.pathname === '/graphql') handled = handleGraphQL(req, res, url.search);
+    else if (url.pathname === '/healthz') handled = sendJson(res, 200, { status: 'ok' });
+    else if (devKey !== undefined && url.pathname === '/.well-known/openid-configuration') {
+      handled = sendJson(res, 200, discoveryDocument(issuer, `${issuer}${DEV_JWKS_PATH}`));
+    } else if (devKey !== undefined && url.pathname === DEV_JWKS_PATH) {
+      handled = sendJson(res, 200, { keys: [devKey.publicJwk] });
+    } else handled = sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
+    Promise.resolve(handled).catch((error: unknown) => {
+      // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
+      console.error('request failed:', (error as Error).message);
+      if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.destroy();
+    });
+  }
+
+  httpServer.on('request', route);
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    issuer,
+    devKey,
+    policy,
+    close: () => apollo.stop(),
+  };
+}
+
+/** The dev issuer's identifier, also used by `npm run token` to mint tokens for it. */
+export function devIssuerUrl(port: number): string {
+  return `http://localhost:${port}`;
+}
+
+type Outcome = TokenOutcome | { readonly kind: 'malformed'; readonly reason: string };
+
+async function credentialsOf(req: IncomingMessage, verifier: TokenVerifier): Promise<Outcome> {
+  const credentials = readBearerToken(req.headers.authorization);
+  switch (credentials.kind) {
+    case 'none':
+      return ANONYMOUS;
+    case 'malformed':
+      return credentials;
+    case 'bearer':
+      return verifier.verify(credentials.token);
+  }
+}
+
+type Body = { readonly kind: 'read'; readonly value: unknown } | { readonly kind: 'refused'; readonly status: number; readonly message: string };
+
+/** Reads a request body up to a limit; JSON bodies are parsed, others handed to Apollo as text. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      return { kind: 'refused', status: 413, message: `The request body is larger than ${maxBytes} bytes` };
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) return { kind: 'read', value: undefined };
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return { kind: 'read', value: text };
+  try {
+    return { kind: 'read', value: JSON.parse(text) };
+  } catch {
+    return { kind: 'refused', status: 400, message: 'The request body is not valid JSON' };
+  }
+}
+
+function unreachable(value: never): Error {
+  return new Error(`unreachable: ${JSON.stringify(value)}`);
+}
+
+function graphQLRequestOf(req: IncomingMessage, search: string, body: unknown): HTTPGraphQLRequest {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { method: (req.method ?? 'GET').toUpperCase(), headers, search, body };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+/** A GraphQL-shaped refusal made outside Apollo: one error, no `data` key. */
+function sendErrors(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  const error: GraphQLFormattedError = gatewayError(code, message).toJSON();
+  sendJson(res, status, { errors: [error] }, headers);
+}

@@ -1,0 +1,69 @@
+import type { Ladder } from './ladder.js';
+import type { Requirement } from './requirement.js';
+
+/**
+ * What a client needs to satisfy an unmet requirement: the parameters of a new authorization
+ * request (`acr_values`, `max_age`, RFC 9470 §4) and the level as the schema writes it.
+ */
+export interface Challenge {
+  /** The level as the schema writes it, e.g. `HIGH`; absent when only freshness is asked. */
+  readonly requiredAcr?: string;
+  /** Space-separated acr strings of every level that satisfies, weakest first (OIDC Core §3.1.2.1). */
+  readonly acrValues?: string;
+  /** Seconds: the authentication must be at most this old. */
+  readonly maxAge?: number;
+}
+
+export function challengeOf(ladder: Ladder, requirement: Requirement): Challenge {
+  const challenge: { requiredAcr?: string; acrValues?: string; maxAge?: number } = {};
+  if (requirement.level !== undefined) {
+    const required = ladder.byName.get(requirement.level)!;
+    challenge.requiredAcr = required.name;
+    challenge.acrValues = ladder.levels
+      .filter((level) => level.rank >= required.rank)
+      .map((level) => level.acr)
+      .join(' ');
+  }
+  if (requirement.maxAge !== undefined) challenge.maxAge = requirement.maxAge;
+  return challenge;
+}
+
+/** A sentence for humans, used as the error message and as `error_description`. */
+export function describeChallenge(challenge: Challenge): string {
+  const level = challenge.requiredAcr === undefined ? 'Authentication' : `Authentication at level ${challenge.requiredAcr}`;
+  const age = challenge.maxAge === undefined ? '' : ` within the last ${challenge.maxAge} seconds`;
+  return `${level}${age} is required`;
+}
+
+/**
+ * RFC 6750 §3: quoted auth-param values may hold only %x20-21 / %x23-5B / %x5D-7E,
+ * so `"` and `\` and anything outside printable ASCII are replaced.
+ */
+function quoted(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "'")}"`;
+}
+
+/** Formats a `WWW-Authenticate: Bearer …` challenge from auth-params, skipping absent ones. */
+export function bearerChallenge(params: Readonly<Record<string, string | number | undefined>>): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) parts.push(`${name}=${quoted(String(value))}`);
+  }
+  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+}
+
+/** RFC 9470 §3: the challenge for a token whose authentication is too weak or too old. */
+export function insufficientAuthenticationChallenge(challenge: Challenge, realm?: string): string {
+  return bearerChallenge({
+    realm,
+    error: 'insufficient_user_authentication',
+    error_description: describeChallenge(challenge),
+    acr_values: challenge.acrValues,
+    max_age: challenge.maxAge,
+  });
+}
+
+/** RFC 6750 §3.1: the challenge for a token that is not valid. */
+export function invalidTokenChallenge(description: string, realm?: string): string {
+  return bearerChallenge({ realm, error: 'invalid_token', error_description: description });
+}
