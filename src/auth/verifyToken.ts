@@ -55,7 +55,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const checkedKeys: JWTVerifyGetKey = (header, token) => {
     const typ = header.typ;
     if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ.toLowerCase())) {
-      throw new TokenRefusal('the token header "typ" must be at+jwt or JWT');
+      throw new TokenRefusal('the token header typ must be at+jwt or JWT');
     }
     return keys(header, token);
   };
@@ -79,7 +79,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
     // OIDC Core §2: auth_time is when the user authenticated; one from the future is a forgery or a broken clock.
     if (principal.authTime !== undefined && principal.authTime > now + clockTolerance) {
-      return { kind: 'invalid', reason: 'the token "auth_time" is in the future' };
+      return { kind: 'invalid', reason: 'the token auth_time is in the future' };
     }
     cache.set(token, principal, principal.expiresAt);
     return { kind: 'principal', principal };
@@ -103,12 +103,12 @@ class TokenRefusal extends Error {
 function principalOf(payload: JWTPayload): Principal | string {
   const { sub, acr, auth_time: authTime, exp } = payload;
   const clientId = payload['client_id'] ?? payload['azp'];
-  if (typeof sub !== 'string' || sub === '') return 'the token "sub" claim must be a non-empty string';
-  if (acr !== undefined && typeof acr !== 'string') return 'the token "acr" claim must be a string';
+  if (typeof sub !== 'string' || sub === '') return 'the token sub claim must be a non-empty string';
+  if (acr !== undefined && typeof acr !== 'string') return 'the token acr claim must be a string';
   if (authTime !== undefined && !(typeof authTime === 'number' && Number.isFinite(authTime))) {
-    return 'the token "auth_time" claim must be a number';
+    return 'the token auth_time claim must be a number';
   }
-  if (clientId !== undefined && typeof clientId !== 'string') return 'the token "client_id" claim must be a string';
+  if (clientId !== undefined && typeof clientId !== 'string') return 'the token client_id claim must be a string';
   return Object.freeze({
     subject: sub,
     acr: acr as string | undefined,
@@ -119,7 +119,10 @@ function principalOf(payload: JWTPayload): Principal | string {
   });
 }
 
-/** A stable reason for a refused token that never repeats the token or its claims' values. */
+/**
+ * A stable reason for a refused token that never repeats the token or its claims' values, and has
+ * no double quote, so that it reads the same in the error message and in `error_description`.
+ */
 function reasonFor(error: unknown): string {
   if (error instanceof TokenRefusal) return error.message;
   if (error instanceof errors.JWTExpired) return 'the token has expired';
@@ -133,8 +136,8 @@ function reasonFor(error: unknown): string {
         return 'the token is not valid yet';
       default:
         return error.reason === 'missing'
-          ? `the token has no "${error.claim}" claim`
-          : `the token "${error.claim}" claim is not acceptable`;
+          ? `the token has no ${error.claim} claim`
+          : `the token ${error.claim} claim is not acceptable`;
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';

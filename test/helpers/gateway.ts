@@ -1,0 +1,64 @@
+import { loadConfig } from '../../src/config.js';
+import { createInMemorySource } from '../../src/domain/inMemorySource.js';
+import type { GutHibSource } from '../../src/domain/source.js';
+import { startGateway, type Gateway } from '../../src/server.js';
+import { startTestIssuer, type TestIssuer } from './issuer.js';
+
+/** 2027-01-15T08:00:00Z: every test runs on this fixed clock unless it moves it. */
+export const T0 = 1_800_000_000;
+
+export const GOLD = 'urn:mace:incommon:iap:gold';
+export const SILVER = 'urn:mace:incommon:iap:silver';
+export const BRONZE = 'urn:mace:incommon:iap:bronze';
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown> & { data?: unknown; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
+}
+
+export interface Harness {
+  readonly gateway: Gateway;
+  readonly issuer: TestIssuer;
+  readonly source: GutHibSource;
+  /** Moves the shared clock (seconds since the epoch). */
+  setNow(now: number): void;
+  /** POSTs a GraphQL request over real HTTP. */
+  post(query: string, options?: { token?: string; variables?: Record<string, unknown>; authorization?: string }): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** A gateway in production mode on port 0, trusting a real issuer on loopback, on a fixed clock. */
+export async function startHarness(): Promise<Harness> {
+  let now = T0;
+  const clock = () => now;
+  const issuer = await startTestIssuer({ now: clock });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
+  const source = createInMemorySource();
+  const gateway = await startGateway(config, { source, clock });
+  return {
+    gateway,
+    issuer,
+    source,
+    setNow(value) {
+      now = value;
+    },
+    post: (query, options = {}) => postGraphQL(gateway.url, query, options),
+    async close() {
+      await gateway.close();
+      await issuer.close();
+    },
+  };
+}
+
+export async function postGraphQL(
+  url: string,
+  query: string,
+  options: { token?: string; variables?: Record<string, unknown>; authorization?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const authorization = options.authorization ?? (options.token === undefined ? undefined : `Bearer ${options.token}`);
+  if (authorization !== undefined) headers['authorization'] = authorization;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: options.variables }) });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
+}

@@ -1,0 +1,73 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+
+/** A signing key of the test issuer; `published` keys appear in its JWKS. */
+export interface TestKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+/**
+ * A real OpenID Provider's resource-server face on loopback: a discovery document and a JWKS
+ * served over HTTP, and tokens signed with its keys. Counts JWKS fetches so tests can see caching.
+ */
+export interface TestIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly key: TestKey;
+  jwksFetches: number;
+  /** Signs a token; `header` and `claims` override the defaults of a valid access token. */
+  sign(claims?: JWTPayload, options?: { header?: Record<string, unknown>; key?: TestKey; omit?: string[] }): Promise<string>;
+  /** A key the issuer does not publish (until `publish`). */
+  newKey(kid: string): Promise<TestKey>;
+  publish(key: TestKey): void;
+  close(): Promise<void>;
+}
+
+export async function makeKey(kid: string): Promise<TestKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  return { kid, privateKey, publicJwk };
+}
+
+export async function startTestIssuer(options: { now: () => number; audience?: string }): Promise<TestIssuer> {
+  const key = await makeKey('test-key-1');
+  const published: JWK[] = [key.publicJwk];
+  let issuer = '';
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+    } else if (req.url === '/jwks') {
+      state.jwksFetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: published }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const audience = options.audience ?? 'guthib-api';
+
+  const state: TestIssuer = {
+    issuer,
+    audience,
+    key,
+    jwksFetches: 0,
+    async sign(claims = {}, { header = {}, key: signer = key, omit = [] } = {}) {
+      const now = options.now();
+      const payload: JWTPayload = { iss: issuer, aud: audience, sub: 'alice', iat: now, exp: now + 3600, client_id: 'guthib-web', ...claims };
+      for (const name of omit) delete payload[name];
+      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signer.kid, ...header }).sign(signer.privateKey);
+    },
+    newKey: makeKey,
+    publish(extra) {
+      published.push(extra.publicJwk);
+    },
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+  return state;
+}
