@@ -7,3 +7,11 @@ export function readSchemaFolder(dir: string): string {
   if (files.length === 0) throw new TypeError(`the schema folder ${dir} has no .graphql file`);
   return files.map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
 }
+
+/**
+ * The SDL of `scalar ACRValue` and `directive @isAuthenticated`, to add to your own schema's type
+ * definitions. Read from the gateway's own `schema/directives.graphql`, the one definition of both.
+ */
+export function stepUpTypeDefs(): string {
+  return readFileSync(new URL('../../schema/directives.graphql', import.meta.url), 'utf8');
+}

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevToken } from '../../src/auth/devIssuer.js';
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/server.js';
+import { postGraphQL } from '../helpers/gateway.js';
+
+const run = promisify(execFile);
+
+/** Dev mode as `npm start` runs it: no OIDC_ISSUER, its own key in a folder, its own discovery. */
+let gateway: Gateway;
+let configFile: string;
+let port: number;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guthib-dev-'));
+  configFile = join(dir, 'step-up.config.json');
+  writeFileSync(configFile, JSON.stringify({ devKeyDir: join(dir, 'keys') }));
+  gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: configFile }));
+  port = Number(new URL(gateway.url).port);
+});
+afterAll(() => gateway.close());
+
+describe('dev mode', () => {
+  it('names itself the issuer at http://localhost:<port>', () => {
+    expect(gateway.issuer).toBe(`http://localhost:${port}`);
+  });
+
+  it('serves its discovery document pointing at its JWKS', async () => {
+    const discovery = await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json();
+    expect(discovery).toMatchObject({ issuer: gateway.issuer, jwks_uri: `${gateway.issuer}/.well-known/jwks.json` });
+  });
+
+  it('publishes only the public half of its key', async () => {
+    const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('accepts a token minted with its key', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await mintDevToken(gateway.devKey!, { issuer: gateway.issuer, audience: 'guthib-api', subject: 'alice', acr: 'urn:mace:incommon:iap:gold', authTime: now, now, ttl: 60 });
+    const { body } = await postGraphQL(gateway.url, '{ viewer { login paymentMethods { last4 } } }', { token });
+    expect(body).toEqual({ data: { viewer: { login: 'alice', paymentMethods: [{ last4: '4242' }] } } });
+  });
+
+  it('accepts a token printed by npm run token for the same port and key folder', async () => {
+    const { stdout } = await run('npx', ['tsx', 'src/cli/token.ts', '--sub', 'alice', '--acr', 'MEDIUM', '--auth-age', '30'], {
+      env: { ...process.env, PORT: String(port), STEP_UP_CONFIG: configFile },
+    });
+    const { body } = await postGraphQL(gateway.url, '{ viewer { email paymentMethods { last4 } } }', { token: stdout.trim() });
+    expect(body).toMatchObject({
+      data: { viewer: { email: 'alice@guthib.example', paymentMethods: null } },
+      errors: [{ path: ['viewer', 'paymentMethods'], extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'HIGH' } }],
+    });
+  });
+
+  it('makes npm run token fail with its usage when --sub is missing', async () => {
+    const failed = await run('npx', ['tsx', 'src/cli/token.ts'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--sub is required') });
+  });
+});
