@@ -1,0 +1,54 @@
+import { ApolloServer } from '@apollo/server';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { describe, expect, it } from 'vitest';
+import {
+  applyStepUpGuards,
+  buildPolicyTable,
+  createACRValueScalar,
+  createLadder,
+  createStepUpState,
+  stepUpPlugin,
+  stepUpTypeDefs,
+  type StepUpContext,
+} from 'step-up-gateway';
+
+/** The README's "put the directive on your own schema" recipe, run as written. */
+const ladder = createLadder();
+const schema = makeExecutableSchema({
+  typeDefs: [stepUpTypeDefs(), 'type Query { hello: String, vault: String @isAuthenticated(acrValue: HIGH) }'],
+  resolvers: { ACRValue: createACRValueScalar(ladder), Query: { hello: () => 'world', vault: () => 'gold bars' } },
+});
+const policy = buildPolicyTable(schema, ladder);
+const server = new ApolloServer<StepUpContext>({ schema: applyStepUpGuards(schema, policy), plugins: [stepUpPlugin(policy)] });
+
+const NOW = 1_800_000_000;
+const principal = (acr: string, authTime: number) => ({
+  kind: 'principal' as const,
+  principal: { subject: 'alice', acr, authTime, expiresAt: NOW + 60, claims: {} },
+});
+
+describe('the public API on a schema of your own', () => {
+  it('refuses the HIGH field to a silver principal and serves the rest', async () => {
+    const response = await server.executeOperation(
+      { query: '{ hello vault }' },
+      { contextValue: { stepUp: createStepUpState(principal('urn:mace:incommon:iap:silver', NOW), NOW) } },
+    );
+    expect(response.body).toMatchObject({
+      kind: 'single',
+      singleResult: { data: { hello: 'world', vault: null }, errors: [{ extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'HIGH' } }] },
+    });
+  });
+
+  it('serves the HIGH field to a fresh gold principal', async () => {
+    const response = await server.executeOperation(
+      { query: '{ vault }' },
+      { contextValue: { stepUp: createStepUpState(principal('urn:mace:incommon:iap:gold', NOW - 10), NOW) } },
+    );
+    expect(response.body).toMatchObject({ kind: 'single', singleResult: { data: { vault: 'gold bars' } } });
+  });
+
+  it('fails closed when the context carries no step-up state', async () => {
+    const response = await server.executeOperation({ query: '{ vault }' }, { contextValue: {} as StepUpContext });
+    expect(response.body).toMatchObject({ kind: 'single', singleResult: { data: { vault: null } } });
+  });
+});
