@@ -47,6 +47,8 @@ export interface PolicyTable {
   readonly types: ReadonlyMap<string, PolicyEntry>;
   /** Interfaces and unions: the strictest requirement of the object types they may resolve to. */
   readonly abstractTypes: ReadonlyMap<string, PolicyEntry>;
+  /** Interface fields that carry the directive; every implementation inherits it. */
+  readonly interfaceFields: ReadonlyMap<string, PolicyEntry>;
 }
 
 /**
@@ -57,12 +59,20 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
   const types = new Map<string, PolicyEntry>();
   const fields = new Map<string, PolicyEntry>();
   const abstractTypes = new Map<string, PolicyEntry>();
+  const interfaceFields = new Map<string, PolicyEntry>();
   const named = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__'));
 
   for (const type of named) {
-    if (!isObjectType(type)) continue;
-    const source = directiveSource(type, type.name, 'type', ladder);
-    if (source !== undefined) types.set(type.name, entryOf(ladder, type.name, [source]));
+    if (isObjectType(type)) {
+      const source = directiveSource(type, type.name, 'type', ladder);
+      if (source !== undefined) types.set(type.name, entryOf(ladder, type.name, [source]));
+    } else if (isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        const coordinate = `${type.name}.${field.name}`;
+        const source = directiveSource(field, coordinate, 'interface', ladder);
+        if (source !== undefined) interfaceFields.set(coordinate, entryOf(ladder, coordinate, [source]));
+      }
+    }
   }
 
   for (const type of named) {
@@ -73,9 +83,8 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
       const own = directiveSource(field, coordinate, 'field', ladder);
       if (own !== undefined) sources.push(own);
       for (const iface of type.getInterfaces()) {
-        const inherited = iface.getFields()[field.name];
-        const source = inherited && directiveSource(inherited, `${iface.name}.${field.name}`, 'interface', ladder);
-        if (source) sources.push(source);
+        const inherited = interfaceFields.get(`${iface.name}.${field.name}`);
+        if (inherited !== undefined) sources.push(inherited.sources[0]!);
       }
       const parent = types.get(type.name);
       if (parent !== undefined) sources.push({ ...parent.sources[0]!, kind: 'type' });
@@ -96,14 +105,7 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
     if (sources.length > 0) abstractTypes.set(type.name, entryOf(ladder, type.name, sources));
   }
 
-  for (const type of named) {
-    if (!isInterfaceType(type)) continue;
-    for (const field of Object.values(type.getFields())) {
-      directiveSource(field, `${type.name}.${field.name}`, 'interface', ladder);
-    }
-  }
-
-  return Object.freeze({ ladder, fields, types, abstractTypes });
+  return Object.freeze({ ladder, fields, types, abstractTypes, interfaceFields });
 }
 
 function entryOf(ladder: Ladder, coordinate: string, sources: readonly PolicySource[]): PolicyEntry {
