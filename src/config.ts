@@ -5,7 +5,7 @@ import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 /**
  * The gateway's whole configuration, resolved once at start-up. Nothing else reads `process.env`.
  *
- * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `STEP_UP_CONFIG`.
+ * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `REDIS_URL`, `STEP_UP_CONFIG`.
  * From the JSON file `STEP_UP_CONFIG` names (default `step-up.config.json` in the working folder,
  * when it exists): every other key below. A key the gateway does not know stops start-up.
  */
@@ -38,13 +38,28 @@ export interface Config {
   readonly schemaDir: string;
   /** `devKeyDir`: where dev mode keeps its signing key (git-ignored). Default `.dev-keys`. */
   readonly devKeyDir: string;
+  /** `REDIS_URL`: shared state (the APQ cache) lives in this Redis; in memory when absent. */
+  readonly redisUrl: string | undefined;
+  /** `apq`: automatic persisted queries (Apollo's protocol). Default on. */
+  readonly apq: boolean;
+  /** `persistedDocuments`: trusted documents and who is held to them. */
+  readonly persistedDocuments: PersistedDocumentsConfig;
+}
+
+export interface PersistedDocumentsConfig {
+  /** `manifest`: path of an Apollo or GraphQL Code Generator manifest. None by default. */
+  readonly manifest: string | undefined;
+  /** `partnerClients`: `client_id`/`azp` values that may run manifest operations only. Default none. */
+  readonly partnerClients: readonly string[];
+  /** `requireForAll`: hold every caller to the manifest. Default false. */
+  readonly requireForAll: boolean;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
-  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir',
+  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -80,7 +95,41 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     maxBodyBytes: integer(file, 'maxBodyBytes', 1_048_576),
     schemaDir: folder('schemaDir', 'schema'),
     devKeyDir: folder('devKeyDir', '.dev-keys'),
+    redisUrl: redisUrlOf(env['REDIS_URL']),
+    apq: boolean(file, 'apq', true),
+    persistedDocuments: persistedDocumentsOf(file['persistedDocuments'], cwd),
   });
+}
+
+function redisUrlOf(value: string | undefined): string | undefined {
+  const url = nonEmpty(value, 'REDIS_URL');
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) throw new TypeError('REDIS_URL must be a redis:// or rediss:// URL');
+  return url;
+}
+
+function persistedDocumentsOf(value: unknown, cwd: string): PersistedDocumentsConfig {
+  if (value === undefined) return { manifest: undefined, partnerClients: [], requireForAll: false };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('config "persistedDocuments" must be an object { manifest?, partnerClients?, requireForAll? }');
+  }
+  const { manifest, partnerClients = [], requireForAll = false, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new TypeError(`config "persistedDocuments": unknown key "${extra}"`);
+  if (manifest !== undefined && (typeof manifest !== 'string' || manifest === '')) {
+    throw new TypeError('config "persistedDocuments.manifest" must be a file path');
+  }
+  if (!Array.isArray(partnerClients) || !partnerClients.every((id) => typeof id === 'string' && id !== '')) {
+    throw new TypeError('config "persistedDocuments.partnerClients" must be an array of client ids');
+  }
+  if (typeof requireForAll !== 'boolean') throw new TypeError('config "persistedDocuments.requireForAll" must be true or false');
+  if ((partnerClients.length > 0 || requireForAll) && manifest === undefined) {
+    throw new TypeError('config "persistedDocuments.manifest" is needed when partnerClients or requireForAll hold callers to it');
+  }
+  return {
+    manifest: manifest === undefined ? undefined : resolve(cwd, manifest as string),
+    partnerClients: partnerClients as string[],
+    requireForAll,
+  };
 }
 
 type ConfigFile = Partial<Record<(typeof FILE_KEYS)[number], unknown>>;

@@ -23,6 +23,10 @@ import { applyStepUpGuards } from './graphql/guard.js';
 import { readSchemaFolder } from './graphql/loadSchema.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { stepUpPlugin } from './graphql/plugin.js';
+import { loadManifest } from './persisted/manifest.js';
+import { resolvePersisted, type TrustedDocumentsPolicy } from './persisted/trustedDocuments.js';
+import { createRedisCache } from './persisted/redisCache.js';
+import { lintPolicy } from './review/lint.js';
 import { bearerChallenge, invalidTokenChallenge } from './stepup/challenge.js';
 import { createLadder } from './stepup/ladder.js';
 
@@ -31,6 +35,8 @@ export interface GatewayOptions {
   readonly source?: GutHibSource;
   /** The current time in seconds since the epoch, for every check. Default: the system clock. */
   readonly clock?: () => number;
+  /** Where start-up warnings (policy lint) go. Default: `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
 export interface Gateway {
@@ -61,12 +67,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     resolvers: [resolvers, { ACRValue: createACRValueScalar(ladder) }],
   });
   const policy = buildPolicyTable(schema, ladder);
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  for (const finding of lintPolicy(schema, policy)) warn(`policy lint (${finding.rule}): ${finding.message}`);
+  const trusted: TrustedDocumentsPolicy = {
+    manifest: config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema),
+    partnerClients: new Set(config.persistedDocuments.partnerClients),
+    requireForAll: config.persistedDocuments.requireForAll,
+  };
+  const redis = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
 
   const httpServer = createServer();
   const apollo = new ApolloServer<GutHibContext>({
     schema: applyStepUpGuards(schema, policy),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
+    persistedQueries: config.apq ? (redis === undefined ? {} : { cache: redis.cache }) : false,
     plugins: [
       stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -119,13 +135,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     }
 
     const principal = outcome.kind === 'principal' ? outcome.principal : undefined;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const resolved = resolvePersisted(trusted, { method, body: body.value, search }, principal?.clientId);
+    if (resolved.kind === 'refused') return sendErrors(res, resolved.status, resolved.code, resolved.message);
+
     const context: GutHibContext = {
-      stepUp: createStepUpState(outcome, clock()),
+      stepUp: createStepUpState(outcome, clock(), { wholeOperation: resolved.persisted !== undefined }),
       viewer: principal?.subject,
       loaders: createLoaders(source),
     };
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: graphQLRequestOf(req, search, body.value),
+      httpGraphQLRequest: graphQLRequestOf(req, method, resolved.search, resolved.body),
       context: async () => context,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -163,7 +183,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     issuer,
     devKey,
     policy,
-    close: () => apollo.stop(),
+    async close() {
+      await apollo.stop();
+      await redis?.close();
+    },
   };
 }
 
@@ -215,12 +238,12 @@ function unreachable(value: never): Error {
   return new Error(`unreachable: ${JSON.stringify(value)}`);
 }
 
-function graphQLRequestOf(req: IncomingMessage, search: string, body: unknown): HTTPGraphQLRequest {
+function graphQLRequestOf(req: IncomingMessage, method: string, search: string, body: unknown): HTTPGraphQLRequest {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  return { method: (req.method ?? 'GET').toUpperCase(), headers, search, body };
+  return { method, headers, search, body };
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {

@@ -52,3 +52,29 @@ describe('the public API on a schema of your own', () => {
     expect(response.body).toMatchObject({ kind: 'single', singleResult: { data: { vault: null } } });
   });
 });
+
+describe('errors of a refused operation', () => {
+  const nested = makeExecutableSchema({
+    typeDefs: [
+      stepUpTypeDefs(),
+      `type Query { ok: Boolean }
+       type Mutation { act: A @isAuthenticated(acrValue: MEDIUM) }
+       type A { secret: String @isAuthenticated(acrValue: HIGH) same: String @isAuthenticated(acrValue: MEDIUM) open: String }`,
+    ],
+    resolvers: { ACRValue: createACRValueScalar(ladder) },
+  });
+  const table = buildPolicyTable(nested, ladder);
+  const nestedServer = new ApolloServer<StepUpContext>({ schema: applyStepUpGuards(nested, table), plugins: [stepUpPlugin(table)] });
+
+  it('leave out a field under a refused field that asks no more, and keep one that asks more', async () => {
+    const response = await nestedServer.executeOperation(
+      { query: 'mutation { act { secret same open } }' },
+      { contextValue: { stepUp: createStepUpState(principal('urn:mace:incommon:iap:bronze', NOW), NOW) } },
+    );
+    const body = response.body as { kind: 'single'; singleResult: { errors?: Array<{ path?: unknown[]; extensions?: { requiredAcr?: string } }> } };
+    expect(body.singleResult.errors?.map((error) => [error.path, error.extensions?.requiredAcr])).toEqual([
+      [['act'], 'MEDIUM'],
+      [['act', 'secret'], 'HIGH'],
+    ]);
+  });
+});

@@ -11,6 +11,12 @@ export interface StepUpState {
   readonly now: number;
   /** Requirements the caller did not meet, collected for the `WWW-Authenticate` header. */
   readonly unmet: Requirement[];
+  /**
+   * Check the whole operation before execution whatever its type, and refuse it whole if anything is
+   * unmet. Always so for mutations; persisted operations ask for it too, so that a partner's query
+   * answers with the same challenge its manifest annotation announced.
+   */
+  readonly wholeOperation: boolean;
 }
 
 /** What the guard and the plugin need to find in a GraphQL context. */
@@ -18,6 +24,6 @@ export interface StepUpContext {
   readonly stepUp: StepUpState;
 }
 
-export function createStepUpState(caller: Caller, now: number): StepUpState {
-  return { caller, now, unmet: [] };
+export function createStepUpState(caller: Caller, now: number, options: { wholeOperation?: boolean } = {}): StepUpState {
+  return { caller, now, unmet: [], wholeOperation: options.wholeOperation ?? false };
 }

@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   /** Tokens cannot be checked right now: the issuer's keys are out of reach (HTTP 503). */
   | 'AUTH_UNAVAILABLE'
+  /** This client may run operations from the trusted-documents manifest only. */
+  | 'PERSISTED_QUERY_REQUIRED'
+  /** No persisted operation has the id the request names. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
   /** Nothing is served at that path. */
   | 'NOT_FOUND_PATH'
   /** A fault of the gateway's, never the caller's; details go to the log only. */

@@ -34,6 +34,7 @@ export interface SelectedRequirement {
  * `@skip`/`@include` evaluated with the request's coerced variables. A field selected where the
  * parent may be several object types (an interface or a union) counts at the strictest of those still
  * possible there; a field that returns an interface or union counts at the strictest type it may return.
+ * With `unknownVariables: 'include'`, a `@skip`/`@include` whose variable is not given counts as selected.
  */
 export function requirementsOfOperation(
   schema: GraphQLSchema,
@@ -41,6 +42,7 @@ export function requirementsOfOperation(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variableValues: Readonly<Record<string, unknown>>,
+  options: { readonly unknownVariables?: 'include' } = {},
 ): SelectedRequirement[] {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -61,10 +63,16 @@ export function requirementsOfOperation(
   };
 
   const included = (node: FieldNode | { directives?: FieldNode['directives'] }): boolean => {
-    const skip = getDirectiveValues(GraphQLSkipDirective, node, variableValues);
-    if (skip?.['if'] === true) return false;
-    const include = getDirectiveValues(GraphQLIncludeDirective, node, variableValues);
-    return include?.['if'] !== false;
+    try {
+      const skip = getDirectiveValues(GraphQLSkipDirective, node, variableValues);
+      if (skip?.['if'] === true) return false;
+      const include = getDirectiveValues(GraphQLIncludeDirective, node, variableValues);
+      return include?.['if'] !== false;
+    } catch (error) {
+      // Without the request's variables (annotating a manifest), a conditional field may be selected.
+      if (options.unknownVariables === 'include') return true;
+      throw error;
+    }
   };
 
   const walk = (

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import { HeaderMap } from '@apollo/server';
 import { getVariableValues, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge } from '../stepup/challenge.js';
-import { combineAll } from '../stepup/requirement.js';
+import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
 import { checkRequirement } from './enforce.js';
 import { gatewayError } from './errors.js';
@@ -17,7 +17,7 @@ export interface StepUpPluginOptions {
 /**
  * The pre-execution layer and the response's headers.
  *
- * - Mutations (and any non-query operation) are checked whole before any resolver runs: if anything
+ * - Mutations (and any non-query operation, and persisted operations) are checked whole before any resolver runs: if anything
  *   selected is unmet, nothing executes and the answer is HTTP 401 with every error found and no `data`
  *   (GraphQL spec §7.1.2: an error before execution). If the check cannot run, the request is refused.
  * - Every response that fell short of a requirement carries one `WWW-Authenticate` challenge for the
@@ -33,7 +33,8 @@ export function stepUpPlugin<TContext extends StepUpContext>(
       let refusal: GraphQLError[] | undefined;
       return {
         async didResolveOperation({ contextValue, operation, document, request, schema }) {
-          if (operation === undefined || operation.operation === 'query') return;
+          if (operation === undefined) return;
+          if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return;
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
           if (coerced.errors !== undefined) {
             throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${coerced.errors[0]!.message}`, {
@@ -41,12 +42,18 @@ export function stepUpPlugin<TContext extends StepUpContext>(
             });
           }
           const errors: GraphQLError[] = [];
+          const refused: Array<{ key: string; requirement: Requirement }> = [];
           for (const selected of requirementsOfOperation(schema, table, document, operation, coerced.coerced)) {
             const error = checkRequirement(ladder, contextValue.stepUp, selected.requirement, {
               path: selected.path,
               nodes: selected.node,
             });
-            if (error !== undefined) errors.push(error);
+            if (error === undefined) continue;
+            // A field under a refused field that asks no more than it says nothing new: leave it out.
+            const key = `${selected.path.join('.')}.`;
+            const implied = refused.some((ancestor) => key.startsWith(ancestor.key) && isAtLeastAsStrict(ladder, ancestor.requirement, selected.requirement));
+            refused.push({ key, requirement: selected.requirement });
+            if (!implied) errors.push(error);
           }
           if (errors.length > 0) refusal = errors;
         },

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createInMemorySource } from '../../src/domain/inMemorySource.js';
 import type { GutHibSource } from '../../src/domain/source.js';
@@ -25,15 +28,34 @@ export interface Harness {
   setNow(now: number): void;
   /** POSTs a GraphQL request over real HTTP. */
   post(query: string, options?: { token?: string; variables?: Record<string, unknown>; authorization?: string }): Promise<Answer>;
+  /** POSTs any JSON body over real HTTP. */
+  send(body: unknown, options?: { token?: string }): Promise<Answer>;
   close(): Promise<void>;
 }
 
-/** A gateway in production mode on port 0, trusting a real issuer on loopback, on a fixed clock. */
-export async function startHarness(): Promise<Harness> {
+/** Writes a config file to a temporary folder and returns its path, for `STEP_UP_CONFIG`. */
+export function writeConfigFile(value: object): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'guthib-config-')), 'step-up.config.json');
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+/**
+ * A gateway in production mode on port 0, trusting a real issuer on loopback, on a fixed clock.
+ * `file` becomes its config file; `env` adds environment variables (REDIS_URL, …).
+ */
+export async function startHarness(options: { file?: object; env?: Record<string, string> } = {}): Promise<Harness> {
   let now = T0;
   const clock = () => now;
   const issuer = await startTestIssuer({ now: clock });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    ...(options.file === undefined ? {} : { STEP_UP_CONFIG: writeConfigFile(options.file) }),
+    ...options.env,
+  });
   const source = createInMemorySource();
   const gateway = await startGateway(config, { source, clock });
   return {
@@ -44,11 +66,19 @@ export async function startHarness(): Promise<Harness> {
       now = value;
     },
     post: (query, options = {}) => postGraphQL(gateway.url, query, options),
+    send: (body, options = {}) => sendJson(gateway.url, body, options.token),
     async close() {
       await gateway.close();
       await issuer.close();
     },
   };
+}
+
+export async function sendJson(url: string, body: unknown, token?: string): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
 
 export async function postGraphQL(

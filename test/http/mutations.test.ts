@@ -95,9 +95,19 @@ describe('a mutation with an unmet requirement', () => {
     expect(status).toBe(401);
     expect(body.errors!.map((error) => [error.path, error.extensions!['requiredAcr']])).toEqual([
       [['starRepository', 'owner', 'paymentMethods'], 'HIGH'],
-      [['starRepository', 'owner', 'paymentMethods', 'last4'], 'HIGH'],
     ]);
     expect(await starsOfWebsite()).toBe(3);
+  });
+
+  it('reports each refused sibling with its own level', async () => {
+    const { body } = await h.post(
+      'mutation { starRepository(id: "Repository:2") { owner { email paymentMethods { last4 } } } }',
+      { token: await h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 }) },
+    );
+    expect(body.errors!.map((error) => [error.path!.join('.'), error.extensions!['requiredAcr']])).toEqual([
+      ['starRepository.owner.email', 'MEDIUM'],
+      ['starRepository.owner.paymentMethods', 'HIGH'],
+    ]);
   });
 
   it('refuses a protected field in an inline fragment', async () => {

@@ -1,0 +1,83 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { isNonNullType, isObjectType, type GraphQLSchema } from 'graphql';
+import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
+import type { Ladder } from '../stepup/ladder.js';
+import { isAtLeastAsStrict } from '../stepup/requirement.js';
+import { describe } from './diff.js';
+
+export type LintRule = 'unknown-level' | 'unprotected-mutation' | 'non-null-protected' | 'interface-directive-not-carried';
+
+export interface LintFinding {
+  readonly rule: LintRule;
+  readonly severity: 'error' | 'warning';
+  readonly coordinate: string;
+  readonly message: string;
+}
+
+/**
+ * Lints SDL text: an unknown level is an error (the gateway would not start); the rest are warnings
+ * from `lintPolicy`.
+ */
+export function lintSdl(sdl: string, ladder: Ladder): LintFinding[] {
+  const schema = makeExecutableSchema({ typeDefs: sdl });
+  let table: PolicyTable;
+  try {
+    table = buildPolicyTable(schema, ladder);
+  } catch (error) {
+    const message = (error as Error).message;
+    const coordinate = /^@\w+ on (\S+):/.exec(message)?.[1] ?? '';
+    return [{ rule: 'unknown-level', severity: 'error', coordinate, message }];
+  }
+  return lintPolicy(schema, table);
+}
+
+/** Policy smells that do not stop the gateway but deserve a reviewer's eye. */
+export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const mutation = schema.getMutationType();
+
+  for (const field of Object.values(mutation?.getFields() ?? {})) {
+    const coordinate = `${mutation!.name}.${field.name}`;
+    if (!table.fields.has(coordinate)) {
+      findings.push({ rule: 'unprotected-mutation', severity: 'warning', coordinate, message: `${coordinate} is a mutation without @isAuthenticated: anyone may call it` });
+    }
+  }
+
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || type === mutation) continue;
+    const parentRequirement = table.types.get(type.name)?.requirement;
+    for (const field of Object.values(type.getFields())) {
+      const coordinate = `${type.name}.${field.name}`;
+      const entry = table.fields.get(coordinate);
+      // Mutation fields are refused whole before execution; a field no stricter than its own type is
+      // refused where the type is reached, before the field itself resolves.
+      if (entry === undefined || !isNonNullType(field.type)) continue;
+      if (parentRequirement !== undefined && isAtLeastAsStrict(table.ladder, parentRequirement, entry.requirement)) continue;
+      const parent = type === schema.getQueryType() ? `${type.name} (the whole data)` : type.name;
+      findings.push({
+        rule: 'non-null-protected',
+        severity: 'warning',
+        coordinate,
+        message: `${coordinate} is non-null and needs ${describe(entry.requirement)}: a refusal nulls its parent ${parent}; make it nullable`,
+      });
+    }
+  }
+
+  for (const [coordinate, entry] of table.interfaceFields) {
+    const [iface, name] = coordinate.split('.') as [string, string];
+    const interfaceType = schema.getType(iface);
+    if (interfaceType === undefined || !('getFields' in interfaceType)) continue;
+    for (const implementation of schema.getPossibleTypes(interfaceType as never)) {
+      const carried = table.fields.get(`${implementation.name}.${name}`)?.sources.some((source) => source.kind === 'field');
+      if (!carried) {
+        findings.push({
+          rule: 'interface-directive-not-carried',
+          severity: 'warning',
+          coordinate: `${implementation.name}.${name}`,
+          message: `${implementation.name}.${name} inherits ${describe(entry.requirement)} from ${coordinate} but does not carry @isAuthenticated: write it where the field is defined`,
+        });
+      }
+    }
+  }
+  return findings;
+}

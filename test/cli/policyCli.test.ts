@@ -1,0 +1,61 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = resolve('bin/step-up-gateway.js');
+
+/** Runs the real CLI in `cwd`; resolves with the exit code and output, whatever the code. */
+async function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, STEP_UP_CONFIG: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('step-up-gateway policy diff on a git repository', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'guthib-repo-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'reviewer@guthib.example');
+    git('config', 'user.name', 'Reviewer');
+    cpSync('schema', join(repo, 'schema'), { recursive: true });
+    git('add', '.');
+    git('commit', '-qm', 'the policy as reviewed');
+    const user = join(repo, 'schema', 'user.graphql');
+    writeFileSync(user, readFileSync(user, 'utf8').replace('email: String @isAuthenticated(acrValue: MEDIUM)', 'email: String'));
+    git('commit', '-qam', 'drop the email step-up');
+  });
+
+  it('exits 1 and says why, one line per coordinate, when a commit weakens the policy', async () => {
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1');
+    expect(result).toEqual({
+      code: 1,
+      stdout: 'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n',
+      stderr: '1 coordinate(s) weakened; pass --allow-weakening if that is intended\n',
+    });
+  });
+
+  it('exits 0 with --allow-weakening and still prints the weakening', async () => {
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1', '--allow-weakening');
+    expect([result.code, result.stdout]).toEqual([0, 'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n']);
+  });
+
+  it('exits 0 when nothing changed since the base', async () => {
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD');
+    expect([result.code, result.stdout]).toEqual([0, 'no change to the step-up policy\n']);
+  });
+
+  it('exits 2 with the usage for a base that is neither a folder, a file nor a revision', async () => {
+    const result = await cli(repo, 'policy', 'diff', '--base', 'no-such-ref');
+    expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, '--base no-such-ref is neither a folder, a file, nor a git revision that has schema/']);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { readSchemaFolder, stepUpTypeDefs } from '../../src/graphql/loadSchema.js';
+import { lintSdl } from '../../src/review/lint.js';
+import { createLadder } from '../../src/stepup/ladder.js';
+
+const ladder = createLadder();
+const lint = (sdl: string) => lintSdl(`${stepUpTypeDefs()}\n${sdl}`, ladder).map(({ severity, rule, coordinate }) => `${severity} ${rule} ${coordinate}`);
+
+describe('policy lint', () => {
+  it('finds nothing in the example schema', () => {
+    expect(lintSdl(readSchemaFolder('schema'), ladder)).toEqual([]);
+  });
+
+  it('warns about a mutation without @isAuthenticated', () => {
+    expect(lint('type Query { a: Int } type Mutation { wipe: Boolean }')).toEqual(['warning unprotected-mutation Mutation.wipe']);
+  });
+
+  it('warns about a protected non-null field and names the parent it would null', () => {
+    const findings = lintSdl(`${stepUpTypeDefs()}\ntype Query { me: User } type User { email: String! @isAuthenticated(acrValue: MEDIUM) }`, ladder);
+    expect(findings).toEqual([
+      {
+        rule: 'non-null-protected',
+        severity: 'warning',
+        coordinate: 'User.email',
+        message: 'User.email is non-null and needs MEDIUM within 43200 s: a refusal nulls its parent User; make it nullable',
+      },
+    ]);
+  });
+
+  it('says a non-null protected root query field nulls the whole data', () => {
+    expect(lintSdl(`${stepUpTypeDefs()}\ntype Query { secret: String! @isAuthenticated }`, ladder)[0]!.message).toContain('its parent Query (the whole data)');
+  });
+
+  it('does not warn about non-null fields of a protected type that ask no more than the type', () => {
+    expect(lint('type Query { c: Card } type Card @isAuthenticated(acrValue: HIGH) { id: ID! }')).toEqual([]);
+  });
+
+  it('warns about an interface field directive an implementation does not carry', () => {
+    expect(lint('type Query { n: N } interface N { s: String @isAuthenticated } type A implements N { s: String }')).toEqual([
+      'warning interface-directive-not-carried A.s',
+    ]);
+  });
+
+  it('reports an unknown level as an error with its coordinate', () => {
+    expect(lint('type Query { a: String @isAuthenticated(acrValue: ULTRA) }')).toEqual(['error unknown-level Query.a']);
+  });
+});
