@@ -44,7 +44,37 @@ export interface Config {
   readonly apq: boolean;
   /** `persistedDocuments`: trusted documents and who is held to them. */
   readonly persistedDocuments: PersistedDocumentsConfig;
+  /** `limits`: bounds on what one request may ask. */
+  readonly limits: Limits;
 }
+
+/** Request limits; each refusal is a 4xx with a stable code. */
+export interface Limits {
+  /** `maxDepth`: fields nested in one operation, fragments followed. Default 15. */
+  readonly maxDepth: number;
+  /** `maxAliasesPerField`: aliases of one field in one selection set. Default 10. */
+  readonly maxAliasesPerField: number;
+  /** `maxAliases`: aliases in one document. Default 50. */
+  readonly maxAliases: number;
+  /** `maxSelections`: fields one operation selects, fragments expanded. Default 1000. */
+  readonly maxSelections: number;
+  /** `maxTokens`: lexical tokens in one document, checked while parsing. Default 10 000. */
+  readonly maxTokens: number;
+  /** `maxTokenBytes`: length of a bearer token. Default 8192. */
+  readonly maxTokenBytes: number;
+  /** `maxHeaderBytes`: all request headers together (Node answers 431 beyond). Default 16 384. */
+  readonly maxHeaderBytes: number;
+}
+
+const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxDepth: 15,
+  maxAliasesPerField: 10,
+  maxAliases: 50,
+  maxSelections: 1_000,
+  maxTokens: 10_000,
+  maxTokenBytes: 8_192,
+  maxHeaderBytes: 16_384,
+});
 
 export interface PersistedDocumentsConfig {
   /** `manifest`: path of an Apollo or GraphQL Code Generator manifest. None by default. */
@@ -59,7 +89,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
-  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments',
+  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -98,7 +128,20 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     redisUrl: redisUrlOf(env['REDIS_URL']),
     apq: boolean(file, 'apq', true),
     persistedDocuments: persistedDocumentsOf(file['persistedDocuments'], cwd),
+    limits: limitsOf(file['limits']),
   });
+}
+
+function limitsOf(value: unknown): Limits {
+  if (value === undefined) return DEFAULT_LIMITS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "limits" must be an object');
+  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [key, limit] of Object.entries(value)) {
+    if (!(key in DEFAULT_LIMITS)) throw new TypeError(`config "limits": unknown key "${key}"; known keys are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (!(typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0)) throw new TypeError(`config "limits.${key}" must be a positive integer`);
+    limits[key] = limit;
+  }
+  return Object.freeze(limits) as unknown as Limits;
 }
 
 function redisUrlOf(value: string | undefined): string | undefined {

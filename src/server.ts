@@ -27,6 +27,9 @@ import { loadManifest } from './persisted/manifest.js';
 import { resolvePersisted, type TrustedDocumentsPolicy } from './persisted/trustedDocuments.js';
 import { createRedisCache } from './persisted/redisCache.js';
 import { lintPolicy } from './review/lint.js';
+import { maxAliasesRule } from './graphql/limits/maxAliasesRule.js';
+import { maxDepthRule } from './graphql/limits/maxDepthRule.js';
+import { maxSelectionsRule } from './graphql/limits/maxSelectionsRule.js';
 import { bearerChallenge, invalidTokenChallenge } from './stepup/challenge.js';
 import { createLadder } from './stepup/ladder.js';
 
@@ -76,13 +79,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
   const redis = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
 
-  const httpServer = createServer();
+  const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
   const apollo = new ApolloServer<GutHibContext>({
     schema: applyStepUpGuards(schema, policy),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
     persistedQueries: config.apq ? (redis === undefined ? {} : { cache: redis.cache }) : false,
+    // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED
+    // past maxTokens, GRAPHQL_VALIDATION_FAILED with extensions.limit for the rest).
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    validationRules: [
+      maxDepthRule(config.limits.maxDepth),
+      maxAliasesRule({ perField: config.limits.maxAliasesPerField, total: config.limits.maxAliases }),
+      maxSelectionsRule(config.limits.maxSelections),
+    ],
     plugins: [
       stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -106,6 +117,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     keys: devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs }),
     clockTolerance: config.clockTolerance,
     cacheSize: config.tokenCacheSize,
+    maxTokenBytes: config.limits.maxTokenBytes,
     clock,
   });
 

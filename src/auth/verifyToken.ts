@@ -23,6 +23,8 @@ export interface TokenVerifierOptions {
   readonly cacheSize?: number;
   /** The current time in seconds since the epoch. Default: the system clock. */
   readonly clock?: () => number;
+  /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192. */
+  readonly maxTokenBytes?: number;
 }
 
 /** Thrown by a key source that cannot be reached, as opposed to a token that is wrong. */
@@ -48,6 +50,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const clockTolerance = options.clockTolerance ?? 60;
   const clock = options.clock ?? systemClock;
   const cache = new BoundedCache<string, Principal>(options.cacheSize ?? 10_000);
+  const maxTokenBytes = options.maxTokenBytes ?? 8_192;
   if (!(Number.isSafeInteger(clockTolerance) && clockTolerance >= 0)) {
     throw new TypeError('"clockTolerance" must be a non-negative integer of seconds');
   }
@@ -87,6 +90,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return {
     async verify(token) {
+      if (token.length > maxTokenBytes) return { kind: 'invalid', reason: `the token is longer than ${maxTokenBytes} bytes` };
       const now = clock();
       const cached = cache.get(token, now);
       if (cached !== undefined) return { kind: 'principal', principal: cached };
