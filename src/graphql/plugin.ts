@@ -43,7 +43,14 @@ export function stepUpPlugin<TContext extends StepUpContext>(
           }
           const errors: GraphQLError[] = [];
           const refused: Array<{ key: string; requirement: Requirement }> = [];
-          for (const selected of requirementsOfOperation(schema, table, document, operation, coerced.coerced)) {
+          let selection: ReturnType<typeof requirementsOfOperation>;
+          try {
+            selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
+          } catch (error) {
+            // e.g. `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
+            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
+          }
+          for (const selected of selection) {
             const error = checkRequirement(ladder, contextValue.stepUp, selected.requirement, {
               path: selected.path,
               nodes: selected.node,

@@ -146,6 +146,14 @@ describe('@skip and @include in a mutation', () => {
     expect([status, body.errors?.[0]?.extensions?.['code'], await starsOfWebsite()]).toEqual([400, 'BAD_USER_INPUT', 3]);
   });
 
+  it('refuses with 400 when @skip gets an explicit null, and runs nothing', async () => {
+    const { status, body } = await h.post(
+      'mutation ($flag: Boolean = false) { starRepository(id: "Repository:2") { stars } transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") @skip(if: $flag) { name } }',
+      { token: await gold(), variables: { flag: null } },
+    );
+    expect([status, body.errors?.[0]?.extensions?.['code'], await starsOfWebsite(), await ownerOfGut()]).toEqual([400, 'BAD_USER_INPUT', 3, 'alice']);
+  });
+
   it('refuses with 400 when a required variable is missing, and runs nothing', async () => {
     const { status } = await h.post(OPERATION, { token: await silver(), variables: { show: false } });
     expect([status, await starsOfWebsite()]).toEqual([400, 3]);
