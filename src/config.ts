@@ -5,7 +5,8 @@ import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 /**
  * The gateway's whole configuration, resolved once at start-up. Nothing else reads `process.env`.
  *
- * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `REDIS_URL`, `STEP_UP_CONFIG`.
+ * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `OIDC_CLIENT_ID`,
+ * `OIDC_CLIENT_SECRET`, `REDIS_URL`, `STEP_UP_CONFIG`.
  * From the JSON file `STEP_UP_CONFIG` names (default `step-up.config.json` in the working folder,
  * when it exists): every other key below. A key the gateway does not know stops start-up.
  */
@@ -46,6 +47,18 @@ export interface Config {
   readonly persistedDocuments: PersistedDocumentsConfig;
   /** `limits`: bounds on what one request may ask. */
   readonly limits: Limits;
+  /** `opaqueTokens`: accept opaque access tokens, introspected at the provider (RFC 7662). Default false. */
+  readonly opaqueTokens: boolean;
+  /** `OIDC_CLIENT_ID` / `OIDC_CLIENT_SECRET`: the gateway's client for introspection. Required with opaque tokens outside dev mode. */
+  readonly introspectionClient: { readonly id: string; readonly secret: string } | undefined;
+  /** `introspectionCacheSeconds`: how long an active introspection answer is reused (never beyond `exp`). Default 30. */
+  readonly introspectionCacheSeconds: number;
+  /** `maxTokenLifetime`: seconds an access token may live at most; logouts are remembered that long. Default 86 400. */
+  readonly maxTokenLifetime: number;
+  /** `logoutAudiences`: client ids whose back-channel logout tokens are accepted (their `aud`). Default `["guthib-web"]`. */
+  readonly logoutAudiences: readonly string[];
+  /** `canReauthenticateClaim`: the claim that says a user can (not) step up. Default Authgear's. */
+  readonly canReauthenticateClaim: string;
 }
 
 /** Request limits; each refusal is a 4xx with a stable code. */
@@ -90,6 +103,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
+  'opaqueTokens', 'introspectionCacheSeconds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -101,6 +115,14 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
   if (issuer !== undefined && audience === undefined) {
     throw new TypeError('OIDC_AUDIENCE must be set with OIDC_ISSUER: the value the tokens\' "aud" must contain');
   }
+  const opaqueTokens = boolean(file, 'opaqueTokens', false);
+  const clientId = nonEmpty(env['OIDC_CLIENT_ID'], 'OIDC_CLIENT_ID');
+  const clientSecret = env['OIDC_CLIENT_SECRET'] || undefined;
+  if ((clientId === undefined) !== (clientSecret === undefined)) throw new TypeError('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together');
+  if (opaqueTokens && issuer !== undefined && clientId === undefined) {
+    throw new TypeError('config "opaqueTokens" needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: the client the gateway introspects with');
+  }
+  const introspectionClient = clientId === undefined ? undefined : { id: clientId, secret: clientSecret! };
   const port = env['PORT'] === undefined || env['PORT'] === '' ? 4000 : Number(env['PORT']);
   if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new TypeError('PORT must be an integer from 0 to 65535');
 
@@ -129,7 +151,21 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     apq: boolean(file, 'apq', true),
     persistedDocuments: persistedDocumentsOf(file['persistedDocuments'], cwd),
     limits: limitsOf(file['limits']),
+    opaqueTokens,
+    introspectionClient,
+    introspectionCacheSeconds: integer(file, 'introspectionCacheSeconds', 30),
+    maxTokenLifetime: integer(file, 'maxTokenLifetime', 86_400),
+    logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
+    canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
   });
+}
+
+function stringList(file: ConfigFile, key: keyof ConfigFile, fallback: readonly string[]): readonly string[] {
+  const value = file[key] ?? fallback;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '')) {
+    throw new TypeError(`config "${key}" must be an array of non-empty strings`);
+  }
+  return value;
 }
 
 function limitsOf(value: unknown): Limits {

@@ -7,7 +7,16 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLFormattedError } from 'graphql';
 import { readBearerToken } from './auth/bearer.js';
 import { discoverKeys } from './auth/discoverKeys.js';
-import { discoveryDocument, loadDevKey, type DevKey } from './auth/devIssuer.js';
+import { randomBytes } from 'node:crypto';
+import { loadDevKey, type DevKey } from './auth/devIssuer.js';
+import { createIntrospector, eitherTokenFormat } from './auth/introspectToken.js';
+import { verifyLogoutToken } from './auth/logoutToken.js';
+import { createRevocations } from './auth/revocations.js';
+import { createOnceLedger } from './graphql/once.js';
+import { createDevProvider, type DevProvider } from './idp/devProvider.js';
+import { sendDemoApp } from './idp/demoApp.js';
+import { createRedisState } from './state/redisState.js';
+import { createMemoryState } from './state/store.js';
 import { ANONYMOUS, type TokenOutcome } from './auth/principal.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifyToken.js';
 import type { Config } from './config.js';
@@ -49,13 +58,16 @@ export interface Gateway {
   readonly issuer: string;
   /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
   readonly devKey: DevKey | undefined;
+  /** Present in dev mode: the embedded OpenID Provider. */
+  readonly devProvider: DevProvider | undefined;
   readonly policy: PolicyTable;
   /** Stops accepting requests, lets those in flight finish, and closes. */
   close(): Promise<void>;
 }
 
 const systemClock = (): number => Math.floor(Date.now() / 1000);
-const DEV_JWKS_PATH = '/.well-known/jwks.json';
+/** RFC 8707 wants an absolute URI for the resource indicator; the tokens' `aud` is still OIDC_AUDIENCE. */
+export const DEV_RESOURCE = 'urn:guthib:api';
 
 /**
  * Builds the gateway from its configuration and starts listening. Programmer mistakes (a schema
@@ -78,6 +90,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     requireForAll: config.persistedDocuments.requireForAll,
   };
   const redis = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
+  // Revocations, one-time step-ups and used logout tokens: shared by every replica through Redis.
+  const state = config.redisUrl === undefined ? createMemoryState() : await createRedisState(config.redisUrl, { warn });
+  const ledger = createOnceLedger(state);
+  const revocations = createRevocations(state, config.maxTokenLifetime);
 
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
   const apollo = new ApolloServer<GutHibContext>({
@@ -111,15 +127,47 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // runs before any request event can be delivered, so no request meets a half-built gateway.
   const { port } = httpServer.address() as AddressInfo;
   const issuer = config.issuer ?? devIssuerUrl(port);
-  const verifier = createTokenVerifier({
+  const keys = devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs });
+  // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
+  // login pages and from `npm run token` are the same kind of token.
+  const devIntrospectionSecret = randomBytes(24).toString('base64url');
+  const idp =
+    devKey === undefined
+      ? undefined
+      : await createDevProvider({
+          issuer,
+          signingJwk: devKey.privateJwk,
+          gatewayAudience: config.audience,
+          gatewayResource: DEV_RESOURCE,
+          accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
+          clients: {
+            web: { redirectUris: [`${issuer}/`], postLogoutRedirectUris: [`${issuer}/`], backchannelLogoutUri: `${issuer}/backchannel-logout` },
+            gateway: { clientSecret: devIntrospectionSecret },
+          },
+          log: warn,
+        });
+  const jwtVerifier = createTokenVerifier({
     issuer,
     audience: config.audience,
-    keys: devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs }),
+    keys,
     clockTolerance: config.clockTolerance,
     cacheSize: config.tokenCacheSize,
     maxTokenBytes: config.limits.maxTokenBytes,
     clock,
   });
+  const introspectionClient = config.introspectionClient ?? (idp === undefined ? undefined : { id: 'guthib-gateway', secret: devIntrospectionSecret });
+  const verifier = !config.opaqueTokens || introspectionClient === undefined
+    ? jwtVerifier
+    : eitherTokenFormat(jwtVerifier, createIntrospector({
+        issuer,
+        audience: config.audience,
+        clientId: introspectionClient.id,
+        clientSecret: introspectionClient.secret,
+        cacheSeconds: config.introspectionCacheSeconds,
+        cacheSize: config.tokenCacheSize,
+        timeoutMs: config.jwksTimeoutMs,
+        clock,
+      }));
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const body = await readBody(req, config.maxBodyBytes);
@@ -139,8 +187,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         return sendErrors(res, 503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be checked right now; retry shortly', {
           'retry-after': '5',
         });
+      case 'principal': {
+        let revoked: string | undefined;
+        try {
+          revoked = await revocations.reasonRevoked(outcome.principal);
+        } catch {
+          return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'Logouts cannot be checked right now; retry shortly', { 'retry-after': '5' });
+        }
+        if (revoked !== undefined) {
+          return sendErrors(res, 401, 'UNAUTHENTICATED', `The access token is not valid: ${revoked}`, {
+            'www-authenticate': invalidTokenChallenge(revoked, config.realm),
+          });
+        }
+        break;
+      }
       case 'anonymous':
-      case 'principal':
         break;
       default:
         throw unreachable(outcome);
@@ -152,7 +213,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (resolved.kind === 'refused') return sendErrors(res, resolved.status, resolved.code, resolved.message);
 
     const context: GutHibContext = {
-      stepUp: createStepUpState(outcome, clock(), { wholeOperation: resolved.persisted !== undefined }),
+      stepUp: createStepUpState(outcome, clock(), { wholeOperation: resolved.persisted !== undefined, ledger }),
       viewer: principal?.subject,
       loaders: createLoaders(source),
     };
@@ -170,16 +231,37 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     res.end();
   };
 
+  /** OIDC Back-Channel Logout 1.0 §2.5: the provider POSTs `logout_token`; 200 when done, 400 when not. */
+  const handleLogout = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request', error_description: 'POST a logout_token' }, { allow: 'POST' });
+    const body = await readBody(req, 16_384);
+    const form = body.kind === 'read' && typeof body.value === 'string' ? new URLSearchParams(body.value) : undefined;
+    const token = form?.get('logout_token');
+    if (!token) return sendJson(res, 400, { error: 'invalid_request', error_description: 'the request has no logout_token' });
+    const checked = await verifyLogoutToken(token, { issuer, audiences: config.logoutAudiences, keys, now: clock(), clockTolerance: config.clockTolerance });
+    if (checked.kind === 'invalid') return sendJson(res, 400, { error: 'invalid_request', error_description: checked.reason });
+    try {
+      // §2.6: a logout token is used once; remember its jti as long as it could be replayed.
+      if (!(await state.claim(`jti:${issuer}\u0000${checked.jti}`, 15 * 60_000))) {
+        return sendJson(res, 400, { error: 'invalid_request', error_description: 'the logout token was already used' });
+      }
+      if (checked.sid !== undefined) await revocations.endSession(issuer, checked.sid);
+      else await revocations.logOutUser(issuer, checked.sub!, checked.iat);
+    } catch {
+      return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the logout cannot be recorded right now' }, { 'retry-after': '5' });
+    }
+    return sendJson(res, 200, {});
+  };
+
   function route(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://gateway');
     let handled: Promise<void> | void;
     if (url.pathname === '/graphql') handled = handleGraphQL(req, res, url.search);
     else if (url.pathname === '/healthz') handled = sendJson(res, 200, { status: 'ok' });
-    else if (devKey !== undefined && url.pathname === '/.well-known/openid-configuration') {
-      handled = sendJson(res, 200, discoveryDocument(issuer, `${issuer}${DEV_JWKS_PATH}`));
-    } else if (devKey !== undefined && url.pathname === DEV_JWKS_PATH) {
-      handled = sendJson(res, 200, { keys: [devKey.publicJwk] });
-    } else handled = sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
+    else if (url.pathname === '/backchannel-logout') handled = handleLogout(req, res);
+    else if (idp !== undefined && url.pathname === '/' && req.method === 'GET') handled = sendDemoApp(res, issuer);
+    else if (idp !== undefined) handled = idp.handle(req, res);
+    else handled = sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
     Promise.resolve(handled).catch((error: unknown) => {
       // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
       console.error('request failed:', (error as Error).message);
@@ -194,10 +276,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     url: `http://${host}:${port}/graphql`,
     issuer,
     devKey,
+    devProvider: idp,
     policy,
     async close() {
       await apollo.stop();
       await redis?.close();
+      await state.close();
     },
   };
 }

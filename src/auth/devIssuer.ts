@@ -19,6 +19,8 @@ import {
  */
 export interface DevKey {
   readonly publicJwk: JWK;
+  /** The private half, for the embedded OpenID Provider that signs with it. */
+  readonly privateJwk: JWK;
   /** Verifies with the dev key without a network round trip. */
   readonly keys: JWTVerifyGetKey;
   readonly privateKey: CryptoKey;
@@ -47,7 +49,7 @@ export async function loadDevKey(keyDir: string): Promise<DevKey> {
   const { d: _private, ...publicJwk } = privateJwk;
   publicJwk.use = 'sig';
   const privateKey = (await importJWK(privateJwk, ALG)) as CryptoKey;
-  return { publicJwk, privateKey, keys: createLocalJWKSet({ keys: [publicJwk] }) };
+  return { publicJwk, privateJwk, privateKey, keys: createLocalJWKSet({ keys: [publicJwk] }) };
 }
 
 /** OpenID Connect Discovery 1.0 §3, only what a resource server reads. */

@@ -12,6 +12,12 @@ export interface Principal {
   readonly clientId?: string | undefined;
   /** `exp`, seconds since the epoch. */
   readonly expiresAt: number;
+  /** `iss`: who issued the token. */
+  readonly issuer?: string | undefined;
+  /** `sid`: the provider session the token belongs to (OIDC Back-Channel Logout §2.1). */
+  readonly sessionId?: string | undefined;
+  /** `iat`, seconds since the epoch. */
+  readonly issuedAt?: number | undefined;
   /** Every claim of the token, for policies that need more. */
   readonly claims: Readonly<JWTPayload>;
 }

@@ -104,8 +104,8 @@ class TokenRefusal extends Error {
 }
 
 /** Turns verified claims into a principal, or says which claim has the wrong type. */
-function principalOf(payload: JWTPayload): Principal | string {
-  const { sub, acr, auth_time: authTime, exp } = payload;
+export function principalOf(payload: JWTPayload): Principal | string {
+  const { sub, acr, auth_time: authTime, exp, iss, iat, sid } = payload as JWTPayload & { sid?: unknown };
   const clientId = payload['client_id'] ?? payload['azp'];
   if (typeof sub !== 'string' || sub === '') return 'the token sub claim must be a non-empty string';
   if (acr !== undefined && typeof acr !== 'string') return 'the token acr claim must be a string';
@@ -113,12 +113,16 @@ function principalOf(payload: JWTPayload): Principal | string {
     return 'the token auth_time claim must be a number';
   }
   if (clientId !== undefined && typeof clientId !== 'string') return 'the token client_id claim must be a string';
+  if (sid !== undefined && typeof sid !== 'string') return 'the token sid claim must be a string';
   return Object.freeze({
     subject: sub,
     acr: acr as string | undefined,
     authTime: authTime as number | undefined,
     clientId: clientId as string | undefined,
     expiresAt: exp!,
+    issuer: iss,
+    sessionId: sid as string | undefined,
+    issuedAt: typeof iat === 'number' ? iat : undefined,
     claims: Object.freeze(payload),
   });
 }

@@ -24,7 +24,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Stars a repository for the viewer; starring twice counts once. */
   starRepository: Repository;
-  /** Gives a repository to another user. Only its owner may. */
+  /** Gives a repository to another user. Only its owner may, and each transfer needs its own fresh HIGH authentication. */
   transferRepositoryOwnership: Repository;
   /** Changes the viewer's email address. */
   updateEmail: User;
@@ -218,6 +218,7 @@ export type ResolversParentTypes = {
 export type IsAuthenticatedDirectiveArgs = {
   acrValue?: Maybe<Scalars['ACRValue']['input']>;
   maxAge?: Maybe<Scalars['Int']['input']>;
+  once?: Maybe<Scalars['Boolean']['input']>;
 };
 
 export type IsAuthenticatedDirectiveResolver<Result, Parent, ContextType = GutHibContext, Args = IsAuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;

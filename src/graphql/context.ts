@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Requirement } from '../stepup/requirement.js';
+import type { OnceLedger } from './once.js';
 
 /** Who is calling, once the token (if any) has been verified. Invalid tokens never get this far. */
 export type Caller = { readonly kind: 'anonymous' } | { readonly kind: 'principal'; readonly principal: Principal };
@@ -17,6 +18,10 @@ export interface StepUpState {
    * answers with the same challenge its manifest annotation announced.
    */
   readonly wholeOperation: boolean;
+  /** Where one-time step-ups are claimed; without it a `once` field is refused (fail closed). */
+  readonly ledger: OnceLedger | undefined;
+  /** One-time step-ups already claimed before execution, by coordinate, for the resolvers to use. */
+  readonly preclaimed: Map<string, number>;
 }
 
 /** What the guard and the plugin need to find in a GraphQL context. */
@@ -24,6 +29,10 @@ export interface StepUpContext {
   readonly stepUp: StepUpState;
 }
 
-export function createStepUpState(caller: Caller, now: number, options: { wholeOperation?: boolean } = {}): StepUpState {
-  return { caller, now, unmet: [], wholeOperation: options.wholeOperation ?? false };
+export function createStepUpState(
+  caller: Caller,
+  now: number,
+  options: { wholeOperation?: boolean; ledger?: OnceLedger } = {},
+): StepUpState {
+  return { caller, now, unmet: [], wholeOperation: options.wholeOperation ?? false, ledger: options.ledger, preclaimed: new Map() };
 }

@@ -24,3 +24,17 @@ export function checkRequirement(
   }
   return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
 }
+
+/** The error for a one-time step-up that this authentication has already used. */
+export function consumedError(ladder: Ladder, state: StepUpState, requirement: Requirement, options: Omit<GatewayErrorOptions, 'extensions'> = {}): GraphQLError {
+  state.unmet.push(requirement);
+  return gatewayError('STEP_UP_REQUIRED', 'This authentication has already served its one-time step-up; authenticate again', {
+    ...options,
+    extensions: { ...challengeOf(ladder, requirement), once: true },
+  });
+}
+
+/** Shared state out of reach: refuse, never pass. */
+export function stateUnavailableError(): GraphQLError {
+  return gatewayError('SERVICE_UNAVAILABLE', 'One-time step-ups cannot be checked right now; retry shortly', { http: { status: 503 } });
+}

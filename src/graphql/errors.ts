@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   /** The token is valid but its authentication is too weak or too old (RFC 9470). */
   | 'STEP_UP_REQUIRED'
+  /** The user cannot step up (no second factor enrolled) and the requirement refuses them (HTTP 403). */
+  | 'STEP_UP_IMPOSSIBLE'
   /** Authenticated strongly enough, but not allowed: not the owner, not the user. */
   | 'FORBIDDEN'
   /** The object an argument names does not exist. */
@@ -19,6 +21,8 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   /** Tokens cannot be checked right now: the issuer's keys are out of reach (HTTP 503). */
   | 'AUTH_UNAVAILABLE'
+  /** State the request needs (revocations, one-time step-ups) is out of reach: refused, never passed (HTTP 503). */
+  | 'SERVICE_UNAVAILABLE'
   /** This client may run operations from the trusted-documents manifest only. */
   | 'PERSISTED_QUERY_REQUIRED'
   /** No persisted operation has the id the request names. */

@@ -10,7 +10,7 @@ import {
   type GraphQLTypeResolver,
 } from 'graphql';
 import type { StepUpContext, StepUpState } from './context.js';
-import { checkRequirement } from './enforce.js';
+import { checkRequirement, consumedError, stateUnavailableError } from './enforce.js';
 import type { PolicyEntry, PolicyTable } from './policyTable.js';
 
 /**
@@ -31,7 +31,8 @@ export function applyStepUpGuards(schema: GraphQLSchema, table: PolicyTable): Gr
         resolve(source, args, context, info) {
           const refusal = refusalFor(table, context, entry);
           if (refusal !== undefined) throw refusal;
-          return resolve(source, args, context, info);
+          if (entry.requirement.once !== true) return resolve(source, args, context, info);
+          return claimOnce(table, (context as StepUpContext).stepUp, entry).then(() => resolve(source, args, context, info));
         },
       };
     },
@@ -53,6 +54,26 @@ export function applyStepUpGuards(schema: GraphQLSchema, table: PolicyTable): Gr
         : new GraphQLUnionType({ ...type.toConfig(), resolveType: guarded });
     },
   });
+}
+
+/**
+ * A `once` field uses a claim taken before execution (mutations, persisted operations), or takes its
+ * own; a claim that fails refuses the field, and a store out of reach refuses it too.
+ */
+async function claimOnce(table: PolicyTable, state: StepUpState, entry: PolicyEntry): Promise<void> {
+  const pre = state.preclaimed.get(entry.coordinate) ?? 0;
+  if (pre > 0) {
+    state.preclaimed.set(entry.coordinate, pre - 1);
+    return;
+  }
+  if (state.ledger === undefined || state.caller.kind !== 'principal') throw stateUnavailableError();
+  let claimed: boolean;
+  try {
+    claimed = await state.ledger.claim(state.caller.principal, entry.coordinate, entry.requirement, state.now);
+  } catch {
+    throw stateUnavailableError();
+  }
+  if (!claimed) throw consumedError(table.ladder, state, entry.requirement);
 }
 
 function refusalFor(

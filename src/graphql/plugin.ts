@@ -4,7 +4,7 @@ import { getVariableValues, type GraphQLError, type GraphQLFormattedError } from
 import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge } from '../stepup/challenge.js';
 import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
-import { checkRequirement } from './enforce.js';
+import { checkRequirement, consumedError, stateUnavailableError } from './enforce.js';
 import { gatewayError } from './errors.js';
 import { requirementsOfOperation } from './operationPolicy.js';
 import type { PolicyTable } from './policyTable.js';
@@ -61,6 +61,24 @@ export function stepUpPlugin<TContext extends StepUpContext>(
             const implied = refused.some((ancestor) => key.startsWith(ancestor.key) && isAtLeastAsStrict(ladder, ancestor.requirement, selected.requirement));
             refused.push({ key, requirement: selected.requirement });
             if (!implied) errors.push(error);
+          }
+          if (errors.length > 0) {
+            refusal = errors;
+            return;
+          }
+          // Everything is met: take the one-time step-ups now, so that a replay is refused whole.
+          const state = contextValue.stepUp;
+          for (const selected of selection) {
+            if (selected.requirement.once !== true || state.caller.kind !== 'principal') continue;
+            let claimed: boolean;
+            try {
+              if (state.ledger === undefined) throw new Error('no ledger');
+              claimed = await state.ledger.claim(state.caller.principal, selected.coordinate, selected.requirement, state.now);
+            } catch {
+              throw stateUnavailableError();
+            }
+            if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node }));
+            else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
           }
           if (errors.length > 0) refusal = errors;
         },

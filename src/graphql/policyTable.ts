@@ -130,7 +130,7 @@ function directiveSource(
     .flatMap((node) => node?.directives ?? [])
     .find((node) => node.name.value === DIRECTIVE_NAME);
   if (directive === undefined) return undefined;
-  const args: { acrValue?: string; maxAge?: number } = {};
+  const args: { acrValue?: string; maxAge?: number; once?: boolean } = {};
   try {
     for (const argument of directive.arguments ?? []) {
       const { value } = argument;
@@ -141,6 +141,9 @@ function directiveSource(
       } else if (argument.name.value === 'maxAge') {
         if (value.kind !== Kind.INT) throw new TypeError('"maxAge" must be an integer of seconds');
         args.maxAge = Number(value.value);
+      } else if (argument.name.value === 'once') {
+        if (value.kind !== Kind.BOOLEAN) throw new TypeError('"once" must be true or false');
+        args.once = value.value;
       }
     }
     const requirement = requirementOf(ladder, args as RequirementArguments);

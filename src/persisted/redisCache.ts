@@ -33,7 +33,9 @@ export function createRedisCache(url: string, options: { namespace: string; warn
   return {
     cache: new KeyvAdapter(keyv as never) as KeyValueCache<string>,
     close: async () => {
-      await keyv.disconnect().catch(() => undefined);
+      // disconnect() waits for the server; with Redis away it would wait for ever.
+      if (client.isReady) await keyv.disconnect().catch(() => client.destroy());
+      else client.destroy();
     },
   };
 }

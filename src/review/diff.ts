@@ -82,6 +82,8 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
   const ageText = (value: number | undefined) => (value === undefined ? 'none' : `${value} s`);
   if (age(after.maxAge) > age(before.maxAge)) weakerBy.push(`max age ${ageText(before.maxAge)} → ${ageText(after.maxAge)}`);
   if (age(after.maxAge) < age(before.maxAge)) strongerBy.push(`max age ${ageText(before.maxAge)} → ${ageText(after.maxAge)}`);
+  if (before.once === true && after.once !== true) weakerBy.push('no longer once per authentication');
+  if (before.once !== true && after.once === true) strongerBy.push('now once per authentication');
   if (weakerBy.length > 0) return { coordinate, kind: 'weakened', before, after, reason: [...weakerBy, ...strongerBy].join(', ') };
   if (strongerBy.length > 0) return { coordinate, kind: 'strengthened', before, after, reason: strongerBy.join(', ') };
   return undefined;
@@ -91,7 +93,8 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
 export function describe(requirement: Requirement | undefined): string {
   if (requirement === undefined) return 'nothing';
   const level = requirement.level ?? (requirement.maxAge === undefined ? 'any valid token' : 'any level');
-  return requirement.maxAge === undefined ? level : `${level} within ${requirement.maxAge} s`;
+  const text = requirement.maxAge === undefined ? level : `${level} within ${requirement.maxAge} s`;
+  return requirement.once === true ? `${text}, once` : text;
 }
 
 function objectFields(schema: GraphQLSchema): Set<string> {

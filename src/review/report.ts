@@ -12,6 +12,8 @@ export interface PolicyRecord {
   readonly maxAge?: number;
   /** Whether the max age is the ladder's default for the level, not written on a directive. */
   readonly maxAgeFromLadder: boolean;
+  /** One execution per authentication (`once: true`). */
+  readonly once?: true;
   /** Where the requirement comes from, e.g. `field`, `type PaymentMethod`, `returns PaymentMethod`. */
   readonly from: readonly string[];
 }
@@ -32,6 +34,7 @@ export function policyReport(table: PolicyTable): PolicyRecord[] {
       if (requirement.level !== undefined) record.level = requirement.level;
       if (challenge.acrValues !== undefined) record.acrValues = challenge.acrValues;
       if (requirement.maxAge !== undefined) record.maxAge = requirement.maxAge;
+      if (requirement.once === true) record.once = true;
       return record;
     })
     .sort((a, b) => a.coordinate.localeCompare(b.coordinate));
@@ -79,7 +82,8 @@ export function formatReportMarkdown(records: readonly PolicyRecord[], abstracts
         `\`${record.coordinate}\``,
         record.level ?? 'any valid token',
         record.acrValues === undefined ? '' : record.acrValues.split(' ').map((acr) => `\`${acr}\``).join(' '),
-        record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`,
+        (record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`) +
+          (record.once === true ? ', once per authentication' : ''),
         record.from.join(', '),
       ].join(' | '),
     ).map((row) => `| ${row} |`),

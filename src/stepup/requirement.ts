@@ -10,12 +10,15 @@ export interface Requirement {
   readonly level?: string | undefined;
   /** Seconds since `auth_time` beyond which the authentication is too old. */
   readonly maxAge?: number | undefined;
+  /** A fresh authentication serves one execution only (a transaction's step-up). */
+  readonly once?: true | undefined;
 }
 
 /** The arguments of `@isAuthenticated`, as written in the schema. */
 export interface RequirementArguments {
   readonly acrValue?: string | undefined;
   readonly maxAge?: number | undefined;
+  readonly once?: boolean | undefined;
 }
 
 /**
@@ -24,31 +27,43 @@ export interface RequirementArguments {
  * ladder does not have, or a max age that is not a non-negative integer.
  */
 export function requirementOf(ladder: Ladder, args: RequirementArguments): Requirement {
-  const { acrValue, maxAge } = args;
+  const { acrValue, maxAge, once } = args;
   if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
     throw new TypeError(`"maxAge" must be a non-negative integer of seconds, got ${String(maxAge)}`);
   }
-  if (acrValue === undefined) return maxAge === undefined ? {} : { maxAge };
-  const level = ladder.byName.get(acrValue);
-  if (level === undefined) {
-    const known = ladder.levels.map((l) => l.name).join(', ');
-    throw new TypeError(`unknown ACR level "${acrValue}"; the ladder has ${known}`);
+  let level: string | undefined;
+  if (acrValue !== undefined) {
+    const known = ladder.byName.get(acrValue);
+    if (known === undefined) {
+      throw new TypeError(`unknown ACR level "${acrValue}"; the ladder has ${ladder.levels.map((l) => l.name).join(', ')}`);
+    }
+    level = known.name;
   }
-  const applying = maxAge ?? level.maxAge;
-  return applying === undefined ? { level: level.name } : { level: level.name, maxAge: applying };
+  const applying = maxAge ?? (level === undefined ? undefined : ladder.byName.get(level)!.maxAge);
+  if (once === true && applying === undefined) {
+    throw new TypeError('"once" needs a max age (on the directive or the level): a step-up is consumed until it runs out');
+  }
+  return normalised(level, applying, once === true);
+}
+
+function normalised(level: string | undefined, maxAge: number | undefined, once: boolean): Requirement {
+  const requirement: { level?: string; maxAge?: number; once?: true } = {};
+  if (level !== undefined) requirement.level = level;
+  if (maxAge !== undefined) requirement.maxAge = maxAge;
+  if (once) requirement.once = true;
+  return requirement;
 }
 
 function rankOf(ladder: Ladder, level: string | undefined): number {
   return level === undefined ? -1 : ladder.byName.get(level)!.rank;
 }
 
-/** The stricter of two requirements: the higher level and the smaller max age. */
+/** The stricter of two requirements: the higher level, the smaller max age, and once if either is. */
 export function combine(ladder: Ladder, a: Requirement, b: Requirement): Requirement {
   const level = rankOf(ladder, a.level) >= rankOf(ladder, b.level) ? a.level : b.level;
   const maxAge =
     a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge);
-  if (level === undefined) return maxAge === undefined ? {} : { maxAge };
-  return maxAge === undefined ? { level } : { level, maxAge };
+  return normalised(level, maxAge, a.once === true || b.once === true);
 }
 
 /** Combines any number of requirements; `undefined` when there are none. */
@@ -74,9 +89,10 @@ export function satisfies(ladder: Ladder, authentication: Authentication, requir
   return isFreshEnough(authentication.authTime, requirement.maxAge, now);
 }
 
-/** Whether `a` asks at least as much as `b` (a higher or equal level, and a max age no longer). */
+/** Whether `a` asks at least as much as `b` (a higher or equal level, a max age no longer, once if `b` is). */
 export function isAtLeastAsStrict(ladder: Ladder, a: Requirement, b: Requirement): boolean {
   if (rankOf(ladder, a.level) < rankOf(ladder, b.level)) return false;
+  if (b.once === true && a.once !== true) return false;
   if (b.maxAge === undefined) return true;
   return a.maxAge !== undefined && a.maxAge <= b.maxAge;
 }

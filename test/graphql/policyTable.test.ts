@@ -22,7 +22,7 @@ describe('the example schema', () => {
       'PaymentMethod.last4': { level: 'HIGH', maxAge: 300 },
       'Mutation.starRepository': {},
       'Mutation.updateEmail': { level: 'HIGH', maxAge: 60 },
-      'Mutation.transferRepositoryOwnership': { level: 'HIGH', maxAge: 300 },
+      'Mutation.transferRepositoryOwnership': { level: 'HIGH', maxAge: 300, once: true },
     });
   });
 

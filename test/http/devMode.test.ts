@@ -30,15 +30,20 @@ describe('dev mode', () => {
     expect(gateway.issuer).toBe(`http://localhost:${port}`);
   });
 
-  it('serves its discovery document pointing at its JWKS', async () => {
-    const discovery = await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json();
-    expect(discovery).toMatchObject({ issuer: gateway.issuer, jwks_uri: `${gateway.issuer}/.well-known/jwks.json` });
+  it('serves the embedded provider\'s discovery document, with introspection and back-channel logout', async () => {
+    const discovery = await (await fetch(`${gateway.issuer}/.well-known/openid-configuration`)).json();
+    expect(discovery).toMatchObject({
+      issuer: gateway.issuer,
+      jwks_uri: `${gateway.issuer}/jwks`,
+      introspection_endpoint: `${gateway.issuer}/token/introspection`,
+      backchannel_logout_supported: true,
+      acr_values_supported: ['urn:mace:incommon:iap:bronze', 'urn:mace:incommon:iap:silver', 'urn:mace:incommon:iap:gold'],
+    });
   });
 
-  it('publishes only the public half of its key', async () => {
-    const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, unknown>> };
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+  it('publishes only the public half of the dev key', async () => {
+    const jwks = (await (await fetch(`${gateway.issuer}/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'EC', crv: 'P-256', kid: gateway.devKey!.publicJwk.kid, use: 'sig' })]);
     expect(jwks.keys[0]).not.toHaveProperty('d');
   });
 

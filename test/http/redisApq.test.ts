@@ -26,7 +26,12 @@ describe.skipIf(!hasRedisServer)('automatic persisted queries in a real Redis', 
   it('serves a query registered on one gateway from another by hash alone', async () => {
     const miss = await second.send({ extensions });
     const register = await first.send({ query, extensions });
-    const hit = await second.send({ extensions });
+    // Apollo stores a registration without waiting for the cache: give Redis a moment.
+    let hit = await second.send({ extensions });
+    for (let attempt = 0; attempt < 20 && hit.body.errors !== undefined; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      hit = await second.send({ extensions });
+    }
     expect([miss.body.errors?.[0]?.extensions?.['code'], register.body.data, hit.body.data]).toEqual([
       'PERSISTED_QUERY_NOT_FOUND',
       { repository: { name: 'website', stars: 3 } },

@@ -69,7 +69,7 @@ describe('the report, the diff and the runtime agree', () => {
     const bare = makeExecutableSchema({ typeDefs: readSchemaFolder('schema').replace(/(?<!directive )@isAuthenticated(\([^)]*\))?/g, '') });
     const changes = diffPolicies({ schema: bare, table: buildPolicyTable(bare, ladder) }, { schema, table });
     expect(changes.map((change) => [change.coordinate, change.after])).toEqual(
-      [...report.values()].map((record) => [record.coordinate, { ...(record.level && { level: record.level }), ...(record.maxAge && { maxAge: record.maxAge }) }]),
+      [...report.values()].map((record) => [record.coordinate, { ...(record.level && { level: record.level }), ...(record.maxAge && { maxAge: record.maxAge }), ...(record.once && { once: true }) }]),
     );
   });
 });
