@@ -213,7 +213,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (resolved.kind === 'refused') return sendErrors(res, resolved.status, resolved.code, resolved.message);
 
     const context: GutHibContext = {
-      stepUp: createStepUpState(outcome, clock(), { wholeOperation: resolved.persisted !== undefined, ledger }),
+      stepUp: createStepUpState(outcome, clock(), { wholeOperation: resolved.persisted !== undefined, ledger, canReauthenticateClaim: config.canReauthenticateClaim }),
       viewer: principal?.subject,
       loaders: createLoaders(source),
     };

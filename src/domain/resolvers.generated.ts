@@ -94,6 +94,13 @@ export type Repository = Node & {
   stars: Scalars['Int']['output'];
 };
 
+/** For users who cannot step up, such as those with no second factor enrolled. */
+export type StepUpImpossible =
+  /** Resolve the field anyway: the schema author accepts the weaker authentication for these users. */
+  | 'ALLOW'
+  /** Refuse with STEP_UP_IMPOSSIBLE (HTTP 403 before execution): asking them to step up would be a dead end. */
+  | 'REFUSE';
+
 export type User = Node & {
   __typename?: 'User';
   /** Readable by the user only. */
@@ -196,6 +203,7 @@ export type ResolversTypes = {
   PaymentMethod: ResolverTypeWrapper<PaymentMethodRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Repository: ResolverTypeWrapper<RepositoryRecord>;
+  StepUpImpossible: StepUpImpossible;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserRecord>;
 };
@@ -217,6 +225,7 @@ export type ResolversParentTypes = {
 
 export type IsAuthenticatedDirectiveArgs = {
   acrValue?: Maybe<Scalars['ACRValue']['input']>;
+  ifCannotReauthenticate?: Maybe<StepUpImpossible>;
   maxAge?: Maybe<Scalars['Int']['input']>;
   once?: Maybe<Scalars['Boolean']['input']>;
 };

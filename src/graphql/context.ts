@@ -22,7 +22,12 @@ export interface StepUpState {
   readonly ledger: OnceLedger | undefined;
   /** One-time step-ups already claimed before execution, by coordinate, for the resolvers to use. */
   readonly preclaimed: Map<string, number>;
+  /** The claim that says whether the user can step up at all (false: no second factor, say). */
+  readonly canReauthenticateClaim: string;
 }
+
+/** Authgear's claim, the documented default: https://docs.authgear.com */
+export const DEFAULT_CAN_REAUTHENTICATE_CLAIM = 'https://authgear.com/claims/user/can_reauthenticate';
 
 /** What the guard and the plugin need to find in a GraphQL context. */
 export interface StepUpContext {
@@ -32,7 +37,15 @@ export interface StepUpContext {
 export function createStepUpState(
   caller: Caller,
   now: number,
-  options: { wholeOperation?: boolean; ledger?: OnceLedger } = {},
+  options: { wholeOperation?: boolean; ledger?: OnceLedger; canReauthenticateClaim?: string } = {},
 ): StepUpState {
-  return { caller, now, unmet: [], wholeOperation: options.wholeOperation ?? false, ledger: options.ledger, preclaimed: new Map() };
+  return {
+    caller,
+    now,
+    unmet: [],
+    wholeOperation: options.wholeOperation ?? false,
+    ledger: options.ledger,
+    preclaimed: new Map(),
+    canReauthenticateClaim: options.canReauthenticateClaim ?? DEFAULT_CAN_REAUTHENTICATE_CLAIM,
+  };
 }

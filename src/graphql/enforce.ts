@@ -17,11 +17,20 @@ export function checkRequirement(
 ): GraphQLError | undefined {
   const { caller } = state;
   if (caller.kind === 'principal' && satisfies(ladder, caller.principal, requirement, state.now)) return undefined;
-  state.unmet.push(requirement);
   const challenge = challengeOf(ladder, requirement);
   if (caller.kind === 'anonymous') {
+    state.unmet.push(requirement);
     return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challenge } });
   }
+  // A user who cannot step up gets no challenge they cannot answer: the requirement decides.
+  if (caller.principal.claims[state.canReauthenticateClaim] === false) {
+    if (requirement.allowIfCannotReauthenticate === true) return undefined;
+    return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, {
+      ...options,
+      extensions: { ...challenge },
+    });
+  }
+  state.unmet.push(requirement);
   return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
 }
 

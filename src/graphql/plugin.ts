@@ -84,8 +84,10 @@ export function stepUpPlugin<TContext extends StepUpContext>(
         },
         async responseForOperation() {
           if (refusal === undefined) return null;
+          // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE only).
+          const answerable = refusal.some((error) => error.extensions['code'] !== 'STEP_UP_IMPOSSIBLE');
           return {
-            http: { status: 401, headers: new HeaderMap() },
+            http: { status: answerable ? 401 : 403, headers: new HeaderMap() },
             body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
           };
         },

@@ -130,7 +130,7 @@ function directiveSource(
     .flatMap((node) => node?.directives ?? [])
     .find((node) => node.name.value === DIRECTIVE_NAME);
   if (directive === undefined) return undefined;
-  const args: { acrValue?: string; maxAge?: number; once?: boolean } = {};
+  const args: { acrValue?: string; maxAge?: number; once?: boolean; ifCannotReauthenticate?: 'REFUSE' | 'ALLOW' } = {};
   try {
     for (const argument of directive.arguments ?? []) {
       const { value } = argument;
@@ -144,6 +144,11 @@ function directiveSource(
       } else if (argument.name.value === 'once') {
         if (value.kind !== Kind.BOOLEAN) throw new TypeError('"once" must be true or false');
         args.once = value.value;
+      } else if (argument.name.value === 'ifCannotReauthenticate') {
+        if (value.kind !== Kind.ENUM || (value.value !== 'REFUSE' && value.value !== 'ALLOW')) {
+          throw new TypeError('"ifCannotReauthenticate" must be REFUSE or ALLOW');
+        }
+        args.ifCannotReauthenticate = value.value;
       }
     }
     const requirement = requirementOf(ladder, args as RequirementArguments);

@@ -12,6 +12,8 @@ export interface Requirement {
   readonly maxAge?: number | undefined;
   /** A fresh authentication serves one execution only (a transaction's step-up). */
   readonly once?: true | undefined;
+  /** Let users who cannot step up through instead of refusing them with STEP_UP_IMPOSSIBLE. */
+  readonly allowIfCannotReauthenticate?: true | undefined;
 }
 
 /** The arguments of `@isAuthenticated`, as written in the schema. */
@@ -19,6 +21,7 @@ export interface RequirementArguments {
   readonly acrValue?: string | undefined;
   readonly maxAge?: number | undefined;
   readonly once?: boolean | undefined;
+  readonly ifCannotReauthenticate?: 'REFUSE' | 'ALLOW' | undefined;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface RequirementArguments {
  * ladder does not have, or a max age that is not a non-negative integer.
  */
 export function requirementOf(ladder: Ladder, args: RequirementArguments): Requirement {
-  const { acrValue, maxAge, once } = args;
+  const { acrValue, maxAge, once, ifCannotReauthenticate } = args;
   if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
     throw new TypeError(`"maxAge" must be a non-negative integer of seconds, got ${String(maxAge)}`);
   }
@@ -43,14 +46,15 @@ export function requirementOf(ladder: Ladder, args: RequirementArguments): Requi
   if (once === true && applying === undefined) {
     throw new TypeError('"once" needs a max age (on the directive or the level): a step-up is consumed until it runs out');
   }
-  return normalised(level, applying, once === true);
+  return normalised(level, applying, once === true, ifCannotReauthenticate === 'ALLOW');
 }
 
-function normalised(level: string | undefined, maxAge: number | undefined, once: boolean): Requirement {
-  const requirement: { level?: string; maxAge?: number; once?: true } = {};
+function normalised(level: string | undefined, maxAge: number | undefined, once: boolean, allow: boolean): Requirement {
+  const requirement: { level?: string; maxAge?: number; once?: true; allowIfCannotReauthenticate?: true } = {};
   if (level !== undefined) requirement.level = level;
   if (maxAge !== undefined) requirement.maxAge = maxAge;
   if (once) requirement.once = true;
+  if (allow) requirement.allowIfCannotReauthenticate = true;
   return requirement;
 }
 
@@ -63,7 +67,8 @@ export function combine(ladder: Ladder, a: Requirement, b: Requirement): Require
   const level = rankOf(ladder, a.level) >= rankOf(ladder, b.level) ? a.level : b.level;
   const maxAge =
     a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge);
-  return normalised(level, maxAge, a.once === true || b.once === true);
+  // Letting users who cannot step up through is a relaxation: it survives only if both sides allow it.
+  return normalised(level, maxAge, a.once === true || b.once === true, a.allowIfCannotReauthenticate === true && b.allowIfCannotReauthenticate === true);
 }
 
 /** Combines any number of requirements; `undefined` when there are none. */
@@ -93,6 +98,7 @@ export function satisfies(ladder: Ladder, authentication: Authentication, requir
 export function isAtLeastAsStrict(ladder: Ladder, a: Requirement, b: Requirement): boolean {
   if (rankOf(ladder, a.level) < rankOf(ladder, b.level)) return false;
   if (b.once === true && a.once !== true) return false;
+  if (a.allowIfCannotReauthenticate === true && b.allowIfCannotReauthenticate !== true) return false;
   if (b.maxAge === undefined) return true;
   return a.maxAge !== undefined && a.maxAge <= b.maxAge;
 }
