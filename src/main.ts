@@ -3,6 +3,7 @@
  * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
  */
 import { loadConfig } from './config.js';
+import { DEV_USERS } from './idp/devUsers.js';
 import { startGateway } from './server.js';
 
 async function main(): Promise<void> {
@@ -11,9 +12,12 @@ async function main(): Promise<void> {
   if (gateway.devKey !== undefined) {
     console.log(
       [
-        'DEV MODE: no OIDC_ISSUER is set, so this gateway is its own token issuer.',
-        `  issuer ${gateway.issuer} (key in ${config.devKeyDir}, never use it in production)`,
-        '  mint a token:  npm run token -- --sub alice --acr HIGH --auth-age 30',
+        'DEV MODE: no OIDC_ISSUER is set, so this gateway is its own OpenID Provider (never use it in production).',
+        `  issuer ${gateway.issuer}, signing key in ${config.devKeyDir}`,
+        `  sign in with a browser at ${gateway.issuer}/ as one of:`,
+        ...Object.entries(DEV_USERS).map(([user, { password, totpSecret }]) => `    ${user}: password ${password}, TOTP secret ${totpSecret}`),
+        '  a TOTP code for alice:  npm run totp -- alice',
+        '  or mint a token:        npm run token -- --sub alice --acr HIGH --auth-age 30',
       ].join('\n'),
     );
   } else {

@@ -28,6 +28,9 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import { authenticator } from 'otplib';
+import { DEV_USERS } from './devUsers.js';
+
+export { DEV_USERS };
 
 /** The InCommon IAP levels the gateway's default ladder uses, weakest first. */
 export const ACR = Object.freeze({
@@ -37,16 +40,6 @@ export const ACR = Object.freeze({
 });
 const LADDER: readonly string[] = [ACR.bronze, ACR.silver, ACR.gold];
 const rankOf = (acr: string | undefined): number => (acr === undefined ? -1 : LADDER.indexOf(acr));
-
-/**
- * The seeded users. Fixed on purpose so that tests can log in and compute TOTP codes with
- * `authenticator.generate(DEV_USERS.alice.totpSecret)` (otplib 12, RFC 6238 defaults: SHA-1, 6 digits, 30 s).
- */
-export const DEV_USERS: Readonly<Record<string, { readonly password: string; readonly totpSecret: string }>> =
-  Object.freeze({
-    alice: Object.freeze({ password: 'alice-dev-password', totpSecret: 'KVKFKRCPNZQUYMLXOVYDSQKJKZDTSRLD' }),
-    bob: Object.freeze({ password: 'bob-dev-password', totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' }),
-  });
 
 export interface DevProviderOptions {
   /** The issuer, e.g. `http://localhost:4000`: the provider is served at that origin's root paths. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { authenticator } from 'otplib';
-import { DEV_USERS } from '../../src/idp/devProvider.js';
+import { DEV_USERS } from '../../src/idp/devUsers.js';
 
 /**
  * A headless browser for the authorization code flow with PKCE over real HTTP: a cookie jar that

@@ -65,6 +65,12 @@ describe('dev mode', () => {
     });
   });
 
+  it('serves the demo client at / with the provider as its issuer', async () => {
+    const response = await fetch(`${gateway.issuer}/`);
+    const html = await response.text();
+    expect([response.status, html.includes(`const ISSUER = "${gateway.issuer}"`), html.includes("client_id: 'guthib-web'")]).toEqual([200, true, true]);
+  });
+
   it('makes npm run token fail with its usage when --sub is missing', async () => {
     const failed = await run('npx', ['tsx', 'src/cli/token.ts'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--sub is required') });
