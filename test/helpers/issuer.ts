@@ -18,6 +18,9 @@ export interface TestIssuer {
   readonly audience: string;
   readonly key: TestKey;
   jwksFetches: number;
+  /** `down`: discovery and JWKS answer 503; `slow`: they answer after `slowMs`. */
+  mode: 'up' | 'down' | 'slow';
+  slowMs: number;
   /** Signs a token; `header` and `claims` override the defaults of a valid access token. */
   sign(claims?: JWTPayload, options?: { header?: Record<string, unknown>; key?: TestKey; omit?: string[] }): Promise<string>;
   /** A key the issuer does not publish (until `publish`). */
@@ -36,7 +39,9 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
   const key = await makeKey('test-key-1');
   const published: JWK[] = [key.publicJwk];
   let issuer = '';
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
+    if (state.mode === 'down') return void res.writeHead(503).end();
+    if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.slowMs));
     if (req.url === '/.well-known/openid-configuration') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
@@ -57,6 +62,8 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
     audience,
     key,
     jwksFetches: 0,
+    mode: 'up',
+    slowMs: 2_000,
     async sign(claims = {}, { header = {}, key: signer = key, omit = [] } = {}) {
       const now = options.now();
       const payload: JWTPayload = { iss: issuer, aud: audience, sub: 'alice', iat: now, exp: now + 3600, client_id: 'guthib-web', ...claims };
@@ -67,7 +74,11 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
     publish(extra) {
       published.push(extra.publicJwk);
     },
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
   return state;
 }
