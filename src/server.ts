@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLFormattedError } from 'graphql';
+import type { JWTVerifyGetKey } from 'jose';
 import { readBearerToken } from './auth/bearer.js';
 import { discoverKeys } from './auth/discoverKeys.js';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   readonly clock?: () => number;
   /** Where start-up warnings (policy lint) go. Default: `console.warn`. */
   readonly warn?: (message: string) => void;
+  /** Where signing keys come from. Default: the JWKS found by discovery of OIDC_ISSUER (the dev key in dev mode). */
+  readonly keys?: JWTVerifyGetKey;
 }
 
 export interface Gateway {
@@ -127,7 +130,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // runs before any request event can be delivered, so no request meets a half-built gateway.
   const { port } = httpServer.address() as AddressInfo;
   const issuer = config.issuer ?? devIssuerUrl(port);
-  const keys = devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs });
+  const keys = options.keys ?? devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs });
   // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
   // login pages and from `npm run token` are the same kind of token.
   const devIntrospectionSecret = randomBytes(24).toString('base64url');
