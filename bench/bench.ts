@@ -8,7 +8,8 @@
  * The machine may be shared: each run reports the CPU other processes used meanwhile (from /proc/stat), waits
  * (bounded) for a quiet moment before measuring, and measures again once if the run was noisy.
  *
- * Env: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10),
+ * Env: BENCH_SET (main | fields | all), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
+ *      BENCH_DURATION (s, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10),
  *      BENCH_PIPELINING (1), BENCH_PIN (1: server on CPU 1, this process + autocannon on CPU 0),
  *      BENCH_SERVERS (comma list, default apollo-plain,yoga-generic-auth,apollo-shield; yoga-plain also exists),
  *      BENCH_RETRIES (1), BENCH_FOREIGN_MAX (0.25 cores), BENCH_QUIET_WAIT (5 s per run), BENCH_QUIET_BUDGET (30 s),
@@ -74,7 +75,10 @@ const FIELDS: Scenario[] = [1, 10, 100].flatMap((n) => [
   { name: `apollo-plain, ${n} protected`, server: 'apollo-plain' as const, query: protectedFields(n), expected: fieldsData(n) },
   { name: `gateway, ${n} protected`, server: 'gateway' as const, query: protectedFields(n), expected: fieldsData(n) },
 ]);
-const SCENARIOS = process.env['BENCH_SET'] === 'fields' ? FIELDS : process.env['BENCH_SET'] === 'all' ? [...MAIN, ...FIELDS] : MAIN;
+const ONLY = process.env['BENCH_ONLY']?.split(',').map((prefix) => prefix.trim());
+const SCENARIOS = (process.env['BENCH_SET'] === 'fields' ? FIELDS : process.env['BENCH_SET'] === 'all' ? [...MAIN, ...FIELDS] : MAIN).filter(
+  (scenario) => ONLY === undefined || ONLY.some((prefix) => scenario.name.startsWith(prefix)),
+);
 const NAMES = SCENARIOS.map((scenario) => scenario.name);
 const headersOf = (scenario: Scenario): Record<string, string> =>
   scenario.anonymous ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${token}` };
@@ -246,7 +250,7 @@ if (samples.has('(3) gateway, token cached')) {
   const addedCpu = medianOf(cached, (s) => s.cpuUsPerReq) - baseCpu;
   goals.push({ goal: '(3)/(1) throughput ≥ 1.00', value: ratio.toFixed(2), met: ratio >= 1 });
   goals.push({ goal: '(3) added CPU ≤ 10 µs/request', value: `${addedCpu.toFixed(0)} µs`, met: addedCpu <= 10 });
-  for (const other of ['(5) yoga + generic-auth', '(6) apollo + graphql-shield']) {
+  for (const other of ['(5) yoga + generic-auth', '(6) apollo + graphql-shield'].filter((name) => samples.has(name))) {
     const lead = medianOf(cached, (s) => s.rps) / medianOf(other, (s) => s.rps);
     goals.push({ goal: `(3) ≥ 1.4 × ${other}`, value: `${lead.toFixed(2)}×`, met: lead >= 1.4 });
   }

@@ -13,9 +13,9 @@ import {
 } from 'jose';
 
 /**
- * The development issuer: a signing key kept in a git-ignored folder so that tokens minted with
- * `npm run token` survive a restart, plus the discovery document and JWKS a real provider would serve.
- * It is for local runs only; with `OIDC_ISSUER` set the gateway trusts that provider instead.
+ * The development issuer's key: kept in a git-ignored folder so that tokens minted with `npm run token`
+ * survive a restart; the embedded OpenID Provider signs with it too (src/idp/). For local runs only;
+ * with `OIDC_ISSUER` set the gateway trusts that provider instead.
  */
 export interface DevKey {
   readonly publicJwk: JWK;
@@ -50,16 +50,6 @@ export async function loadDevKey(keyDir: string): Promise<DevKey> {
   publicJwk.use = 'sig';
   const privateKey = (await importJWK(privateJwk, ALG)) as CryptoKey;
   return { publicJwk, privateJwk, privateKey, keys: createLocalJWKSet({ keys: [publicJwk] }) };
-}
-
-/** OpenID Connect Discovery 1.0 §3, only what a resource server reads. */
-export function discoveryDocument(issuer: string, jwksUri: string): Record<string, unknown> {
-  return {
-    issuer,
-    jwks_uri: jwksUri,
-    id_token_signing_alg_values_supported: [ALG],
-    acr_values_supported: [],
-  };
 }
 
 export interface DevTokenClaims {

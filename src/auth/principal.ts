@@ -31,5 +31,3 @@ export type TokenOutcome =
   | { readonly kind: 'principal'; readonly principal: Principal }
   | { readonly kind: 'invalid'; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
-
-export const ANONYMOUS: TokenOutcome = Object.freeze({ kind: 'anonymous' });

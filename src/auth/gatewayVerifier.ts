@@ -1,0 +1,38 @@
+import type { JWTVerifyGetKey } from 'jose';
+import type { Config } from '../config.js';
+import { createIntrospector, eitherTokenFormat } from './introspectToken.js';
+import { createTokenVerifier, type TokenVerifier } from './verifyToken.js';
+
+/**
+ * The gateway's token verifier: JWT access tokens always; opaque ones too when `opaqueTokens` is on and
+ * there is a client to introspect with (`OIDC_CLIENT_ID`, or the embedded provider's in dev mode).
+ */
+export function createGatewayVerifier(
+  config: Config,
+  options: { issuer: string; keys: JWTVerifyGetKey; clock: () => number; introspectionClient: { id: string; secret: string } | undefined },
+): TokenVerifier {
+  const { issuer, keys, clock, introspectionClient } = options;
+  const jwt = createTokenVerifier({
+    issuer,
+    audience: config.audience,
+    keys,
+    clockTolerance: config.clockTolerance,
+    cacheSize: config.tokenCacheSize,
+    maxTokenBytes: config.limits.maxTokenBytes,
+    clock,
+  });
+  if (!config.opaqueTokens || introspectionClient === undefined) return jwt;
+  return eitherTokenFormat(
+    jwt,
+    createIntrospector({
+      issuer,
+      audience: config.audience,
+      clientId: introspectionClient.id,
+      clientSecret: introspectionClient.secret,
+      cacheSeconds: config.introspectionCacheSeconds,
+      cacheSize: config.tokenCacheSize,
+      timeoutMs: config.jwksTimeoutMs,
+      clock,
+    }),
+  );
+}

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config.js';
+import type { GutHibContext } from '../domain/context.js';
+import { applyStepUpGuards } from './guard.js';
+import { maxAliasesRule } from './limits/maxAliasesRule.js';
+import { maxDepthRule } from './limits/maxDepthRule.js';
+import { maxSelectionsRule } from './limits/maxSelectionsRule.js';
+import type { PolicyTable } from './policyTable.js';
+import { stepUpPlugin } from './plugin.js';
+
+/** Apollo Server with both layers of enforcement, the request limits and APQ (in memory or the given cache). */
+export function createApollo(
+  config: Config,
+  schema: GraphQLSchema,
+  policy: PolicyTable,
+  options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined },
+): ApolloServer<GutHibContext> {
+  return new ApolloServer<GutHibContext>({
+    schema: applyStepUpGuards(schema, policy),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
+    persistedQueries: config.apq ? (options.apqCache === undefined ? {} : { cache: options.apqCache }) : false,
+    // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED
+    // past maxTokens, GRAPHQL_VALIDATION_FAILED with extensions.limit for the rest).
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    validationRules: [
+      maxDepthRule(config.limits.maxDepth),
+      maxAliasesRule({ perField: config.limits.maxAliasesPerField, total: config.limits.maxAliases }),
+      maxSelectionsRule(config.limits.maxSelections),
+    ],
+    plugins: [
+      stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Answers depend on the caller's token, so they are never shared-cacheable: Apollo's cache-control
+      // plugin would only cost a willResolveField hook around every resolver.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
+  });
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { readBearerToken } from '../auth/bearer.js';
+import type { Revocations } from '../auth/revocations.js';
+import type { TokenVerifier } from '../auth/verifyToken.js';
+import type { Caller } from '../graphql/context.js';
+import type { ErrorCode } from '../graphql/errors.js';
+import { bearerChallenge, invalidTokenChallenge } from '../stepup/challenge.js';
+
+export type Authentication =
+  | { readonly kind: 'caller'; readonly caller: Caller }
+  | { readonly kind: 'refused'; readonly status: number; readonly code: ErrorCode; readonly message: string; readonly headers: Record<string, string> };
+
+/**
+ * The request's credentials → who is calling, or why the request is refused before any GraphQL work:
+ * a malformed header (400 `invalid_request`), an invalid or logged-out token (401 `invalid_token`,
+ * RFC 6750 §3.1), keys or state out of reach (503). One verification per request at most.
+ */
+export async function authenticate(req: IncomingMessage, verifier: TokenVerifier, revocations: Revocations, realm: string): Promise<Authentication> {
+  const credentials = readBearerToken(req.headers.authorization);
+  if (credentials.kind === 'none') return { kind: 'caller', caller: { kind: 'anonymous' } };
+  if (credentials.kind === 'malformed') {
+    return refused(400, 'BAD_REQUEST', `The Authorization header is malformed: ${credentials.reason}`, {
+      'www-authenticate': bearerChallenge({ realm, error: 'invalid_request', error_description: credentials.reason }),
+    });
+  }
+  const outcome = await verifier.verify(credentials.token);
+  switch (outcome.kind) {
+    case 'anonymous':
+      return { kind: 'caller', caller: outcome };
+    case 'invalid':
+      return invalid(outcome.reason, realm);
+    case 'unavailable':
+      return refused(503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be checked right now; retry shortly', { 'retry-after': '5' });
+    case 'principal': {
+      let revoked: string | undefined;
+      try {
+        revoked = await revocations.reasonRevoked(outcome.principal);
+      } catch {
+        return refused(503, 'SERVICE_UNAVAILABLE', 'Logouts cannot be checked right now; retry shortly', { 'retry-after': '5' });
+      }
+      return revoked === undefined ? { kind: 'caller', caller: outcome } : invalid(revoked, realm);
+    }
+  }
+}
+
+function invalid(reason: string, realm: string): Authentication {
+  return refused(401, 'UNAUTHENTICATED', `The access token is not valid: ${reason}`, { 'www-authenticate': invalidTokenChallenge(reason, realm) });
+}
+
+function refused(status: number, code: ErrorCode, message: string, headers: Record<string, string>): Authentication {
+  return { kind: 'refused', status, code, message, headers };
+}

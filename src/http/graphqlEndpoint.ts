@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import type { Revocations } from '../auth/revocations.js';
+import type { TokenVerifier } from '../auth/verifyToken.js';
+import type { GutHibContext } from '../domain/context.js';
+import { createLoaders } from '../domain/loaders.js';
+import type { GutHibSource } from '../domain/source.js';
+import { createStepUpState } from '../graphql/context.js';
+import type { OnceLedger } from '../graphql/once.js';
+import { resolvePersisted, type TrustedDocumentsPolicy } from '../persisted/trustedDocuments.js';
+import { authenticate } from './authenticate.js';
+import { graphQLRequestOf, readBody, sendErrors, sendGraphQLResponse } from './respond.js';
+
+export interface GraphQLEndpointOptions {
+  readonly apollo: ApolloServer<GutHibContext>;
+  readonly verifier: TokenVerifier;
+  readonly revocations: Revocations;
+  readonly trusted: TrustedDocumentsPolicy;
+  readonly ledger: OnceLedger;
+  readonly source: GutHibSource;
+  readonly clock: () => number;
+  readonly realm: string;
+  readonly maxBodyBytes: number;
+  readonly canReauthenticateClaim: string;
+}
+
+/**
+ * `/graphql`: body (bounded) → credentials (verified once, revocations checked) → trusted documents
+ * (before any parsing) → Apollo Server with the request's step-up state and fresh loaders.
+ */
+export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> {
+  const { apollo, trusted, clock } = options;
+  return async (req, res, search) => {
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body.kind === 'refused') return sendErrors(res, body.status, 'BAD_REQUEST', body.message);
+
+    const authentication = await authenticate(req, options.verifier, options.revocations, options.realm);
+    if (authentication.kind === 'refused') {
+      return sendErrors(res, authentication.status, authentication.code, authentication.message, authentication.headers);
+    }
+    const { caller } = authentication;
+    const principal = caller.kind === 'principal' ? caller.principal : undefined;
+
+    const method = (req.method ?? 'GET').toUpperCase();
+    const resolved = resolvePersisted(trusted, { method, body: body.value, search }, principal?.clientId);
+    if (resolved.kind === 'refused') return sendErrors(res, resolved.status, resolved.code, resolved.message);
+
+    const context: GutHibContext = {
+      stepUp: createStepUpState(caller, clock(), {
+        wholeOperation: resolved.persisted !== undefined,
+        ledger: options.ledger,
+        canReauthenticateClaim: options.canReauthenticateClaim,
+      }),
+      viewer: principal?.subject,
+      loaders: createLoaders(options.source),
+    };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: graphQLRequestOf(req, method, resolved.search, resolved.body),
+      context: async () => context,
+    });
+    await sendGraphQLResponse(res, response);
+  };
+}
