@@ -17,29 +17,17 @@
  *
  * Never for production: fixed passwords and TOTP secrets, the dev signing key, everything in memory.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
-import Provider, {
-  errors,
-  interactionPolicy,
-  type Configuration,
-  type InteractionResults,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
-import { authenticator } from 'otplib';
+import Provider, { errors, type Configuration } from 'oidc-provider';
+import { interactionPolicyWithAcrBinding, LADDER, wireAcrOfThisRequest } from './acrBinding.js';
 import { DEV_USERS } from './devUsers.js';
+import { createInteractions } from './interactions.js';
+import { escapeHtml, page, sendHtml } from './pages.js';
 
+export { ACR } from './acrBinding.js';
 export { DEV_USERS };
-
-/** The InCommon IAP levels the gateway's default ladder uses, weakest first. */
-export const ACR = Object.freeze({
-  bronze: 'urn:mace:incommon:iap:bronze',
-  silver: 'urn:mace:incommon:iap:silver',
-  gold: 'urn:mace:incommon:iap:gold',
-});
-const LADDER: readonly string[] = [ACR.bronze, ACR.silver, ACR.gold];
-const rankOf = (acr: string | undefined): number => (acr === undefined ? -1 : LADDER.indexOf(acr));
 
 export interface DevProviderOptions {
   /** The issuer, e.g. `http://localhost:4000`: the provider is served at that origin's root paths. */
@@ -86,7 +74,6 @@ export interface DevProvider {
 const ACCESS_TOKEN_TTL = 10 * 60;
 const SESSION_TTL_REMEMBERED = 30 * 24 * 60 * 60; // "remember me": a persistent cookie for 30 days
 const SESSION_TTL_TRANSIENT = 12 * 60 * 60; // otherwise a browser-session cookie, and 12 h at most server side
-const MAX_FORM_BYTES = 16 * 1024;
 
 export async function createDevProvider(options: DevProviderOptions): Promise<DevProvider> {
   const { issuer, gatewayAudience, gatewayResource } = options;
@@ -285,284 +272,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
   }
 }
 
-/**
- * The default policy plus an `acr_values` check in the login prompt (RFC 9470 §5).
- *
- * Requested level: the first value of `acr_values` this provider knows (the list is in order of
- * preference); unknown values are skipped; a higher level satisfies a lower one. When no listed value
- * is known the request fails at once with `unmet_authentication_requirements`, instead of asking the
- * user for something that can never satisfy it. When the user did authenticate in this interaction and
- * still falls short, it fails the same way, so it can never loop.
- *
- * With `prompt=none` an unmet level ends as `login_required`, like any other login check.
- * `max_age` keeps oidc-provider's own `max_age` check, which compares it with the session's loginTs.
- */
-function interactionPolicyWithAcrBinding() {
-  const policy = interactionPolicy.base();
-  const login = policy.get('login')!;
-  login.checks.add(
-    new interactionPolicy.Check(
-      'acr_values_unmet',
-      'the requested authentication context class requires End-User authentication',
-      'login_required',
-      (ctx) => {
-        const required = requiredRank(ctx.oidc.params!['acr_values']);
-        if (required === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-        if (rankOf(acrOfThisRequest(ctx)) >= required) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-        if (ctx.oidc.result?.login) {
-          throw new errors.UnmetAuthenticationRequirements(
-            `the authentication performed does not reach ${LADDER[required]}`,
-          );
-        }
-        return interactionPolicy.Check.REQUEST_PROMPT;
-      },
-      (ctx) => ({ acr_values: ctx.oidc.params!['acr_values'] }),
-    ),
-  );
-  return policy;
-}
-
-/** The rank of the level `acr_values` asks for; undefined when it asks for none. Throws when it asks only for unknown ones. */
-function requiredRank(acrValues: unknown): number | undefined {
-  if (typeof acrValues !== 'string' || acrValues.trim() === '') return undefined;
-  const known = acrValues.split(' ').map(rankOf).filter((rank) => rank >= 0);
-  if (known.length === 0) {
-    throw new errors.UnmetAuthenticationRequirements(
-      `none of the requested acr_values is supported; supported values: ${LADDER.join(' ')}`,
-    );
-  }
-  return known[0];
-}
-
-/**
- * The acr this authorization request earns: what the user did in this interaction (the provider put
- * it on the session when the interaction ended), or bronze when only the session cookie was used.
- */
-function acrOfThisRequest(ctx: KoaContextWithOIDC): string | undefined {
-  const { session, result } = ctx.oidc;
-  if (!session?.accountId) return undefined;
-  return result?.login ? session.acr : ACR.bronze;
-}
-
-/**
- * oidc-provider stamps codes and ID tokens with `ctx.oidc.acr` / `ctx.oidc.amr`, which read the
- * session, i.e. the last login however long ago. When this request authenticated no one (single
- * sign-on on the cookie), shadow them with bronze and no amr just before the response is built.
- * `auth_time` stays the session's login time: it only moves when the user authenticates.
- */
-function wireAcrOfThisRequest(provider: Provider): void {
-  provider.on('authorization.accepted', (ctx) => {
-    if (ctx.oidc.result?.login) return;
-    Object.defineProperties(ctx.oidc, {
-      acr: { value: ACR.bronze, configurable: true },
-      amr: { value: undefined, configurable: true },
-    });
-  });
-}
-
-// --- The interaction pages ---------------------------------------------------------------------
-
-/** After a correct password, while the TOTP code is awaited: keyed by interaction uid. */
-interface PendingSecondFactor {
-  readonly accountId: string;
-  readonly remember: boolean;
-  readonly expiresAt: number;
-}
-
-function createInteractions(provider: Provider) {
-  const pending = new Map<string, PendingSecondFactor>();
-  const lastTotpStep = new Map<string, number>(); // per account: a TOTP code is accepted once
-  const totp = authenticator.clone({ window: 1 }); // ±30 s of clock drift
-
-  return async function handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const match = /^\/interaction\/([\w-]+)(?:\/(login|otp|abort))?$/.exec(pathname);
-    const action = match?.[2];
-    if (!match || (action === undefined ? req.method !== 'GET' : req.method !== 'POST')) {
-      return sendHtml(res, 404, page('Not found', '<p>Not found.</p>'));
-    }
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res); // checks the interaction cookie
-    } catch {
-      return sendHtml(res, 400, page('Expired', '<p>This sign-in request has expired. Start again from the application.</p>'));
-    }
-    const uid = details.uid;
-    if (uid !== match[1]) return sendHtml(res, 400, page('Error', '<p>Interaction mismatch.</p>'));
-    for (const [key, value] of pending) if (value.expiresAt < Date.now()) pending.delete(key);
-
-    const finish = (result: InteractionResults, merge = false) => {
-      pending.delete(uid);
-      return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
-    };
-
-    if (details.prompt.name === 'consent') return finish({ consent: { grantId: await grantAll(details) } }, true);
-    if (details.prompt.name !== 'login') return finish({ error: 'access_denied', error_description: 'unsupported prompt' });
-
-    // Which level the request needs; unknown-only acr_values never get this far (the check throws).
-    const needsGold = (requiredRank(details.params['acr_values']) ?? -1) >= rankOf(ACR.gold);
-    const client = String(details.params['client_id']);
-    const hint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : details.session?.accountId;
-
-    if (action === 'abort') {
-      return finish({ error: 'access_denied', error_description: 'End-User aborted the sign-in' });
-    }
-
-    if (action === undefined) {
-      const waiting = pending.get(uid);
-      return waiting
-        ? sendHtml(res, 200, otpPage(uid, waiting.accountId))
-        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details)));
-    }
-
-    const form = await readForm(req);
-
-    if (action === 'login') {
-      const username = form.get('username') ?? '';
-      if (!checkPassword(username, form.get('password') ?? '')) {
-        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.'));
-      }
-      const remember = form.get('remember') === 'yes';
-      if (needsGold) {
-        pending.set(uid, { accountId: username, remember, expiresAt: Date.now() + 5 * 60_000 });
-        return redirect(res, `/interaction/${uid}`); // POST-redirect-GET to the TOTP step
-      }
-      return finish({ login: { accountId: username, acr: ACR.silver, amr: ['pwd'], remember, ts: epoch() } });
-    }
-
-    // action === 'otp'
-    const waiting = pending.get(uid);
-    if (!waiting) return redirect(res, `/interaction/${uid}`);
-    if (!checkTotp(waiting.accountId, form.get('otp') ?? '')) {
-      return sendHtml(res, 401, otpPage(uid, waiting.accountId, 'That code is not valid. Try the current one.'));
-    }
-    return finish({
-      login: { accountId: waiting.accountId, acr: ACR.gold, amr: ['pwd', 'otp'], remember: waiting.remember, ts: epoch() },
-    });
-  };
-
-  /** Whether the session being stepped up is a remembered one, to pre-tick the box. */
-  async function rememberedBefore(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<boolean> {
-    const uid = details.session?.uid;
-    if (!uid) return false;
-    const session = await provider.Session.findByUid(uid);
-    return session !== undefined && !session.transient;
-  }
-
-  /** Consent is only asked for with prompt=consent here (loadExistingGrant grants the rest): approve it. */
-  async function grantAll(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
-    const { accountId } = details.session!;
-    const grant = details.grantId
-      ? (await provider.Grant.find(details.grantId))!
-      : new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(indicator, scopes.join(' '));
-    }
-    return grant.save();
-  }
-
-  function checkPassword(username: string, password: string): boolean {
-    const user = Object.hasOwn(DEV_USERS, username) ? DEV_USERS[username] : undefined;
-    const digest = (value: string) => createHash('sha256').update(value).digest();
-    // Compare digests in constant time, and do the work even for an unknown user.
-    return timingSafeEqual(digest(password), digest(user?.password ?? randomBytes(16).toString('hex'))) && !!user;
-  }
-
-  function checkTotp(accountId: string, code: string): boolean {
-    const user = DEV_USERS[accountId];
-    if (!user || !/^\d{6}$/.test(code)) return false;
-    const delta = totp.checkDelta(code, user.totpSecret);
-    if (delta === null) return false;
-    const step = Math.floor(Date.now() / 30_000) + delta;
-    if (step <= (lastTotpStep.get(accountId) ?? -1)) return false; // replayed code
-    lastTotpStep.set(accountId, step);
-    return true;
-  }
-}
-
-function passwordPage(uid: string, client: string, needsGold: boolean, username = '', remember = false, error?: string): string {
-  return page(
-    'Sign in',
-    `<p>to <b>${escapeHtml(client)}</b>${needsGold ? ': this request needs a password and a one-time code' : ''}.</p>
-${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/interaction/${uid}/login">
-<label>Username <input name="username" value="${escapeHtml(username)}" autocomplete="username" required autofocus></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<label class="inline"><input type="checkbox" name="remember" value="yes"${remember ? ' checked' : ''}> Remember me</label>
-<button type="submit">Continue</button>
-</form>
-<form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>
-<p class="dev">Dev users: ${Object.keys(DEV_USERS).map(escapeHtml).join(', ')}.</p>`,
-  );
-}
-
-function otpPage(uid: string, accountId: string, error?: string): string {
-  return page(
-    'One-time code',
-    `<p>Enter the 6-digit code from the authenticator app of <b>${escapeHtml(accountId)}</b>.</p>
-${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/interaction/${uid}/otp">
-<label>Code <input name="otp" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus></label>
-<button type="submit">Verify</button>
-</form>
-<form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>`,
-  );
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · GutHib dev provider</title>
-<style>body{font:16px system-ui,sans-serif;max-width:22rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}
-input:not([type=checkbox]){display:block;width:100%;padding:.4rem;box-sizing:border-box}button{margin:.5rem 0;padding:.4rem 1rem}
-.error{color:#b00020}.dev{color:#666;font-size:.85rem}.link{background:none;border:none;color:#06c;padding:0}</style>
-</head><body><main><h1>${escapeHtml(title)}</h1>
-${body}
-</main></body></html>`;
-}
-
-// --- small HTTP helpers ------------------------------------------------------------------------
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    // No form-action: browsers apply it to the redirect chain that ends at the client's redirect_uri.
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(html);
-}
-
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { location, 'cache-control': 'no-store' });
-  res.end();
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw new Error('form too large');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function isAbsoluteUri(value: string): boolean {
   const url = URL.parse(value);
   return url !== null && !url.href.includes('#');
 }
-
-const epoch = (): number => Math.floor(Date.now() / 1000);

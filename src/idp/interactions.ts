@@ -1,0 +1,139 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { authenticator } from 'otplib';
+import { ACR, rankOf, requiredRank } from './acrBinding.js';
+import { DEV_USERS } from './devUsers.js';
+import { otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
+
+/**
+ * The login interaction: password, then a TOTP code when gold is asked for. "Remember me" decides
+ * whether the session cookie outlives the browser. A TOTP code is accepted once per account.
+ */
+
+/** After a correct password, while the TOTP code is awaited: keyed by interaction uid. */
+interface PendingSecondFactor {
+  readonly accountId: string;
+  readonly remember: boolean;
+  readonly expiresAt: number;
+}
+
+export function createInteractions(provider: Provider) {
+  const pending = new Map<string, PendingSecondFactor>();
+  const lastTotpStep = new Map<string, number>(); // per account: a TOTP code is accepted once
+  const totp = authenticator.clone({ window: 1 }); // ±30 s of clock drift
+
+  return async function handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const match = /^\/interaction\/([\w-]+)(?:\/(login|otp|abort))?$/.exec(pathname);
+    const action = match?.[2];
+    if (!match || (action === undefined ? req.method !== 'GET' : req.method !== 'POST')) {
+      return sendHtml(res, 404, page('Not found', '<p>Not found.</p>'));
+    }
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res); // checks the interaction cookie
+    } catch {
+      return sendHtml(res, 400, page('Expired', '<p>This sign-in request has expired. Start again from the application.</p>'));
+    }
+    const uid = details.uid;
+    if (uid !== match[1]) return sendHtml(res, 400, page('Error', '<p>Interaction mismatch.</p>'));
+    for (const [key, value] of pending) if (value.expiresAt < Date.now()) pending.delete(key);
+
+    const finish = (result: InteractionResults, merge = false) => {
+      pending.delete(uid);
+      return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
+    };
+
+    if (details.prompt.name === 'consent') return finish({ consent: { grantId: await grantAll(details) } }, true);
+    if (details.prompt.name !== 'login') return finish({ error: 'access_denied', error_description: 'unsupported prompt' });
+
+    // Which level the request needs; unknown-only acr_values never get this far (the check throws).
+    const needsGold = (requiredRank(details.params['acr_values']) ?? -1) >= rankOf(ACR.gold);
+    const client = String(details.params['client_id']);
+    const hint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : details.session?.accountId;
+
+    if (action === 'abort') {
+      return finish({ error: 'access_denied', error_description: 'End-User aborted the sign-in' });
+    }
+
+    if (action === undefined) {
+      const waiting = pending.get(uid);
+      return waiting
+        ? sendHtml(res, 200, otpPage(uid, waiting.accountId))
+        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details)));
+    }
+
+    const form = await readForm(req);
+
+    if (action === 'login') {
+      const username = form.get('username') ?? '';
+      if (!checkPassword(username, form.get('password') ?? '')) {
+        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.'));
+      }
+      const remember = form.get('remember') === 'yes';
+      if (needsGold) {
+        pending.set(uid, { accountId: username, remember, expiresAt: Date.now() + 5 * 60_000 });
+        return redirect(res, `/interaction/${uid}`); // POST-redirect-GET to the TOTP step
+      }
+      return finish({ login: { accountId: username, acr: ACR.silver, amr: ['pwd'], remember, ts: epoch() } });
+    }
+
+    // action === 'otp'
+    const waiting = pending.get(uid);
+    if (!waiting) return redirect(res, `/interaction/${uid}`);
+    if (!checkTotp(waiting.accountId, form.get('otp') ?? '')) {
+      return sendHtml(res, 401, otpPage(uid, waiting.accountId, 'That code is not valid. Try the current one.'));
+    }
+    return finish({
+      login: { accountId: waiting.accountId, acr: ACR.gold, amr: ['pwd', 'otp'], remember: waiting.remember, ts: epoch() },
+    });
+  };
+
+  /** Whether the session being stepped up is a remembered one, to pre-tick the box. */
+  async function rememberedBefore(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<boolean> {
+    const uid = details.session?.uid;
+    if (!uid) return false;
+    const session = await provider.Session.findByUid(uid);
+    return session !== undefined && !session.transient;
+  }
+
+  /** Consent is only asked for with prompt=consent here (loadExistingGrant grants the rest): approve it. */
+  async function grantAll(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
+    const { accountId } = details.session!;
+    const grant = details.grantId
+      ? (await provider.Grant.find(details.grantId))!
+      : new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    return grant.save();
+  }
+
+  function checkPassword(username: string, password: string): boolean {
+    const user = Object.hasOwn(DEV_USERS, username) ? DEV_USERS[username] : undefined;
+    const digest = (value: string) => createHash('sha256').update(value).digest();
+    // Compare digests in constant time, and do the work even for an unknown user.
+    return timingSafeEqual(digest(password), digest(user?.password ?? randomBytes(16).toString('hex'))) && !!user;
+  }
+
+  function checkTotp(accountId: string, code: string): boolean {
+    const user = DEV_USERS[accountId];
+    if (!user || !/^\d{6}$/.test(code)) return false;
+    const delta = totp.checkDelta(code, user.totpSecret);
+    if (delta === null) return false;
+    const step = Math.floor(Date.now() / 30_000) + delta;
+    if (step <= (lastTotpStep.get(accountId) ?? -1)) return false; // replayed code
+    lastTotpStep.set(accountId, step);
+    return true;
+  }
+}
+
+const epoch = (): number => Math.floor(Date.now() / 1000);

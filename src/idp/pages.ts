@@ -1,0 +1,80 @@
+/** Server-rendered HTML for the embedded provider's login pages, and the small HTTP helpers they need. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEV_USERS } from './devUsers.js';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+export function passwordPage(uid: string, client: string, needsGold: boolean, username = '', remember = false, error?: string): string {
+  return page(
+    'Sign in',
+    `<p>to <b>${escapeHtml(client)}</b>${needsGold ? ': this request needs a password and a one-time code' : ''}.</p>
+${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${uid}/login">
+<label>Username <input name="username" value="${escapeHtml(username)}" autocomplete="username" required autofocus></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<label class="inline"><input type="checkbox" name="remember" value="yes"${remember ? ' checked' : ''}> Remember me</label>
+<button type="submit">Continue</button>
+</form>
+<form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>
+<p class="dev">Dev users: ${Object.keys(DEV_USERS).map(escapeHtml).join(', ')}.</p>`,
+  );
+}
+
+export function otpPage(uid: string, accountId: string, error?: string): string {
+  return page(
+    'One-time code',
+    `<p>Enter the 6-digit code from the authenticator app of <b>${escapeHtml(accountId)}</b>.</p>
+${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${uid}/otp">
+<label>Code <input name="otp" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus></label>
+<button type="submit">Verify</button>
+</form>
+<form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>`,
+  );
+}
+
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · GutHib dev provider</title>
+<style>body{font:16px system-ui,sans-serif;max-width:22rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}
+input:not([type=checkbox]){display:block;width:100%;padding:.4rem;box-sizing:border-box}button{margin:.5rem 0;padding:.4rem 1rem}
+.error{color:#b00020}.dev{color:#666;font-size:.85rem}.link{background:none;border:none;color:#06c;padding:0}</style>
+</head><body><main><h1>${escapeHtml(title)}</h1>
+${body}
+</main></body></html>`;
+}
+
+// --- small HTTP helpers ------------------------------------------------------------------------
+
+export function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // No form-action: browsers apply it to the redirect chain that ends at the client's redirect_uri.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(html);
+}
+
+export function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { location, 'cache-control': 'no-store' });
+  res.end();
+}
+
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new Error('form too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
