@@ -1,18 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
+import { startDevGateway } from '../helpers/devGateway.js';
 import { titleOf, WebClient } from '../helpers/browser.js';
 import { postGraphQL } from '../helpers/gateway.js';
-
-async function devGateway(file: object = {}): Promise<Gateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'guthib-idp-'));
-  const path = join(dir, 'config.json');
-  writeFileSync(path, JSON.stringify({ devKeyDir: join(dir, 'keys'), ...file }));
-  return startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: path }), { warn: () => undefined });
-}
 
 async function signIn(client: WebClient, user: string, acr = 'urn:mace:incommon:iap:silver') {
   const login = await client.authorize({ acr_values: acr });
@@ -22,7 +12,7 @@ async function signIn(client: WebClient, user: string, acr = 'urn:mace:incommon:
 describe('logout at the provider (OIDC Back-Channel Logout)', () => {
   let gateway: Gateway;
   beforeAll(async () => {
-    gateway = await devGateway();
+    gateway = await startDevGateway();
   });
   afterAll(() => gateway.close());
 
@@ -49,7 +39,7 @@ describe('logout at the provider (OIDC Back-Channel Logout)', () => {
 describe('opaque access tokens (RFC 7662 introspection)', () => {
   let gateway: Gateway;
   beforeAll(async () => {
-    gateway = await devGateway({ opaqueTokens: true });
+    gateway = await startDevGateway({ file: { opaqueTokens: true } });
   });
   afterAll(() => gateway.close());
 

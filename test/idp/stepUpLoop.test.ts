@@ -1,31 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
+import { startDevGateway } from '../helpers/devGateway.js';
 import { challengeParams, titleOf, WebClient } from '../helpers/browser.js';
 import { postGraphQL } from '../helpers/gateway.js';
 
 const TRANSFER = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name owner { login } } }';
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-/** Dev mode as `npm start` runs it, with an optional offset on the gateway's clock (the café). */
-async function devGateway(options: { clockOffset?: number; file?: object } = {}): Promise<Gateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'guthib-idp-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ devKeyDir: join(dir, 'keys'), ...options.file }));
-  const offset = options.clockOffset ?? 0;
-  return startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), {
-    clock: () => Math.floor(Date.now() / 1000) + offset,
-    warn: () => undefined,
-  });
-}
-
 describe('the step-up loop against the embedded OpenID Provider', () => {
   let gateway: Gateway;
   beforeAll(async () => {
-    gateway = await devGateway();
+    gateway = await startDevGateway();
   });
   afterAll(() => gateway.close());
 
@@ -82,7 +67,7 @@ describe('the café', () => {
   // The gateway's clock runs 301 s ahead: alice's gold authentication is 301 s old to it.
   let gateway: Gateway;
   beforeAll(async () => {
-    gateway = await devGateway({ clockOffset: 301 });
+    gateway = await startDevGateway({ clockOffset: 301 });
   });
   afterAll(() => gateway.close());
 

@@ -1,0 +1,20 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/server.js';
+
+/**
+ * Dev mode as `npm start` runs it (embedded provider, own key in a temporary folder) on port 0.
+ * `clockOffset` moves the gateway's clock (the café); `file` adds config keys.
+ */
+export async function startDevGateway(options: { clockOffset?: number; file?: object } = {}): Promise<Gateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'guthib-idp-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ devKeyDir: join(dir, 'keys'), ...options.file }));
+  const offset = options.clockOffset ?? 0;
+  return startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), {
+    clock: () => Math.floor(Date.now() / 1000) + offset,
+    warn: () => undefined,
+  });
+}
