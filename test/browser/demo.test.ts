@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { authenticator } from 'otplib';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_USERS } from '../../src/idp/devUsers.js';
+import type { Gateway } from '../../src/server.js';
+import { startDevGateway } from '../helpers/devGateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn('Debian chromium is not installed: `apt-get install chromium` (or run .ci/run) to run the browser test');
+
+/** The README's browser walkthrough, in real Chromium against `npm start`'s dev mode. */
+describe.skipIf(!hasChromium)('the demo client in Chromium', () => {
+  let gateway: Gateway;
+  let browser: Browser;
+  beforeAll(async () => {
+    gateway = await startDevGateway();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  it('signs in as alice, meets the challenge, steps up with TOTP and transfers the repository', async () => {
+    const page = await browser.newPage();
+    const home = `${gateway.issuer}/`;
+    await page.goto(home);
+    await page.click('#signin');
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', DEV_USERS['alice']!.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(home);
+    await page.waitForFunction(() => document.getElementById('who')!.textContent!.includes('silver'));
+
+    await page.click('[data-op=transfer]');
+    await page.waitForSelector('#challenge:not([hidden])');
+    expect(await page.textContent('#why')).toContain('acr_values urn:mace:incommon:iap:gold, max_age 300');
+
+    await page.click('#stepup');
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', DEV_USERS['alice']!.password);
+    await page.click('button[type=submit]');
+    await page.fill('input[name=otp]', authenticator.generate(DEV_USERS['alice']!.totpSecret));
+    await page.click('button[type=submit]');
+    await page.waitForURL(home);
+    await page.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('HTTP 200'));
+
+    expect(await page.textContent('#who')).toContain('acr urn:mace:incommon:iap:gold');
+    expect(await page.textContent('#out')).toContain('"login": "bob"');
+  }, 60_000);
+});
