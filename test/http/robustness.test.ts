@@ -90,6 +90,19 @@ describe('the issuer out of reach', () => {
 });
 
 describe('start-up', () => {
+  it('logs the policy lint findings of the schema it serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guthib-schema-'));
+    cpSync('schema', dir, { recursive: true });
+    writeFileSync(join(dir, 'zz-extra.graphql'), 'extend type Mutation { deleteEverything: Boolean }');
+    const warnings: string[] = [];
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x', STEP_UP_CONFIG: writeJson({ schemaDir: dir }) });
+    const gateway = await startGateway(config, { warn: (message) => warnings.push(message) });
+    await gateway.close();
+    expect(warnings).toEqual([
+      'policy lint (unprotected-mutation): Mutation.deleteEverything is a mutation without @isAuthenticated: anyone may call it',
+    ]);
+  });
+
   it('stops on a schema naming an unknown level, naming the coordinate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'guthib-schema-'));
     cpSync('schema', dir, { recursive: true });
