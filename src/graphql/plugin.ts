@@ -35,23 +35,22 @@ export function stepUpPlugin<TContext extends StepUpContext>(
         async didResolveOperation({ contextValue, operation, document, request, schema }) {
           if (operation === undefined) return;
           if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return;
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (coerced.errors !== undefined) {
-            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${coerced.errors[0]!.message}`, {
-              http: { status: 400 },
-            });
+          const state = contextValue.stepUp;
+          // Fail closed: without the step-up context nothing can be checked, so nothing runs (a 500: wiring, not input).
+          if (state === undefined) throw new Error('stepUpPlugin needs a context with stepUp (createStepUpState)');
+          let selection: ReturnType<typeof requirementsOfOperation>;
+          try {
+            const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+            if (coerced.errors !== undefined) throw coerced.errors[0]!;
+            selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
+          } catch (error) {
+            // Bad variables, or `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
+            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
           }
           const errors: GraphQLError[] = [];
           const refused: Array<{ key: string; requirement: Requirement }> = [];
-          let selection: ReturnType<typeof requirementsOfOperation>;
-          try {
-            selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
-          } catch (error) {
-            // e.g. `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
-            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
-          }
           for (const selected of selection) {
-            const error = checkRequirement(ladder, contextValue.stepUp, selected.requirement, {
+            const error = checkRequirement(ladder, state, selected.requirement, {
               path: selected.path,
               nodes: selected.node,
             });
@@ -67,7 +66,6 @@ export function stepUpPlugin<TContext extends StepUpContext>(
             return;
           }
           // Everything is met: take the one-time step-ups now, so that a replay is refused whole.
-          const state = contextValue.stepUp;
           for (const selected of selection) {
             if (selected.requirement.once !== true || state.caller.kind !== 'principal') continue;
             let claimed: boolean;
