@@ -78,3 +78,27 @@ describe('errors of a refused operation', () => {
     ]);
   });
 });
+
+describe('a requirement that lets users who cannot step up through', () => {
+  const lenient = makeExecutableSchema({
+    typeDefs: [stepUpTypeDefs(), 'type Query { report: String @isAuthenticated(acrValue: HIGH, ifCannotReauthenticate: ALLOW) }'],
+    resolvers: { ACRValue: createACRValueScalar(ladder), Query: { report: () => 'ok' } },
+  });
+  const table = buildPolicyTable(lenient, ladder);
+  const lenientServer = new ApolloServer<StepUpContext>({ schema: applyStepUpGuards(lenient, table), plugins: [stepUpPlugin(table)] });
+  const ask = async (canReauthenticate: boolean) => {
+    const caller = principal('urn:mace:incommon:iap:silver', NOW);
+    const withClaim = { ...caller, principal: { ...caller.principal, claims: { 'https://authgear.com/claims/user/can_reauthenticate': canReauthenticate } } };
+    const response = await lenientServer.executeOperation({ query: '{ report }' }, { contextValue: { stepUp: createStepUpState(withClaim, NOW) } });
+    const result = (response.body as { singleResult: { data?: { report: unknown }; errors?: Array<{ extensions: { code: unknown } }> } }).singleResult;
+    return result.errors?.[0]?.extensions.code ?? result.data?.report;
+  };
+
+  it('resolves the field for a user who cannot step up, with ifCannotReauthenticate: ALLOW', async () => {
+    expect(await ask(false)).toBe('ok');
+  });
+
+  it('still challenges a user who can step up', async () => {
+    expect(await ask(true)).toBe('STEP_UP_REQUIRED');
+  });
+});

@@ -13,10 +13,6 @@ export class BoundedCache<K, V> {
     this.#maxEntries = maxEntries;
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /** The value stored under `key` if it has not expired at `now`. */
   get(key: K, now: number): V | undefined {
     const entry = this.#entries.get(key);
@@ -35,9 +31,5 @@ export class BoundedCache<K, V> {
       this.#entries.delete(this.#entries.keys().next().value as K);
     }
     this.#entries.set(key, { value, expiresAt });
-  }
-
-  clear(): void {
-    this.#entries.clear();
   }
 }

@@ -74,21 +74,18 @@ export async function startHarness(options: { file?: object; env?: Record<string
   };
 }
 
-export async function sendJson(url: string, body: unknown, token?: string): Promise<Answer> {
+export async function sendJson(url: string, body: unknown, token?: string, authorization?: string): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const credentials = authorization ?? (token === undefined ? undefined : `Bearer ${token}`);
+  if (credentials !== undefined) headers['authorization'] = credentials;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
 
-export async function postGraphQL(
+export function postGraphQL(
   url: string,
   query: string,
   options: { token?: string; variables?: Record<string, unknown>; authorization?: string } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const authorization = options.authorization ?? (options.token === undefined ? undefined : `Bearer ${options.token}`);
-  if (authorization !== undefined) headers['authorization'] = authorization;
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: options.variables }) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
+  return sendJson(url, { query, variables: options.variables }, options.token, options.authorization);
 }

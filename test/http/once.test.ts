@@ -131,11 +131,3 @@ describe('users who cannot step up', () => {
     expect(body.errors?.[0]?.extensions?.['code']).toBe('STEP_UP_REQUIRED');
   });
 });
-
-describe('a requirement that lets users who cannot step up through', () => {
-  it('resolves the field for them with ifCannotReauthenticate: ALLOW', async () => {
-    const { publicApiServer } = await import('../helpers/allowSchema.js');
-    const response = await publicApiServer();
-    expect(response).toEqual({ cannot: 'ok', can: 'STEP_UP_REQUIRED' });
-  });
-});
