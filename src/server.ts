@@ -18,7 +18,7 @@ import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
-import { sendErrors, sendJson } from './http/respond.js';
+import { requestUrl, sendErrors, sendJson } from './http/respond.js';
 import { sendDemoApp } from './idp/demoApp.js';
 import { createDevProvider, type DevProvider } from './idp/devProvider.js';
 import { loadManifest } from './persisted/manifest.js';
@@ -127,21 +127,30 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   const logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations });
 
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = requestUrl(req.url);
+    // A target no URL parser accepts (`//[/`, `http://a:99999/`) is the client's mistake, and the
+    // connection may be out of step: answer 400 and close it (RFC 9112 §3.2).
+    if (url === undefined) return sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
+    if (url.pathname === '/graphql') return graphql(req, res, url.search);
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/backchannel-logout') return logout(req, res);
+    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return sendDemoApp(res, issuer);
+    if (idp !== undefined) return idp.handle(req, res, url.pathname);
+    return sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
+  }
+
   function route(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    let handled: Promise<void> | void;
-    if (url.pathname === '/graphql') handled = graphql(req, res, url.search);
-    else if (url.pathname === '/healthz') handled = sendJson(res, 200, { status: 'ok' });
-    else if (url.pathname === '/backchannel-logout') handled = logout(req, res);
-    else if (idp !== undefined && url.pathname === '/' && req.method === 'GET') handled = sendDemoApp(res, issuer);
-    else if (idp !== undefined) handled = idp.handle(req, res);
-    else handled = sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
-    Promise.resolve(handled).catch((error: unknown) => {
-      // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
-      console.error('request failed:', (error as Error).message);
-      if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.destroy();
-    });
+    // Everything a request reaches runs inside this promise: a throw, synchronous or not, becomes a
+    // 500 for that request and never an uncaught exception that ends the process.
+    Promise.resolve()
+      .then(() => dispatch(req, res))
+      .catch((error: unknown) => {
+        // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
+        console.error('request failed:', (error as Error).message);
+        if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.destroy();
+      });
   }
 
   httpServer.on('request', route);

@@ -3,10 +3,11 @@ import { ApolloServer } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
 import type { GutHibContext } from '../domain/context.js';
 import { applyStepUpGuards } from './guard.js';
+import { knownOperationTypesRule } from './knownOperationTypesRule.js';
 import { maxAliasesRule } from './limits/maxAliasesRule.js';
 import { maxDepthRule } from './limits/maxDepthRule.js';
 import { maxSelectionsRule } from './limits/maxSelectionsRule.js';
@@ -23,13 +24,20 @@ export function createApollo(
   return new ApolloServer<GutHibContext>({
     schema: applyStepUpGuards(schema, policy),
     introspection: config.introspection,
+    // "Did you mean …?" names fields and types: a schema that cannot be introspected must not leak that way.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
+    // A request carrying Authorization cannot be sent cross-site without a CORS preflight, just like the
+    // headers Apollo accepts by default; urql sends queries as GET with it and no content-type.
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
+    formatError: callerErrorsAreNotInternal,
     // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
     persistedQueries: config.apq ? (options.apqCache === undefined ? {} : { cache: options.apqCache }) : false,
     // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED
     // past maxTokens, GRAPHQL_VALIDATION_FAILED with extensions.limit for the rest).
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: [
+      knownOperationTypesRule,
       maxDepthRule(config.limits.maxDepth),
       maxAliasesRule({ perField: config.limits.maxAliasesPerField, total: config.limits.maxAliases }),
       maxSelectionsRule(config.limits.maxSelections),
@@ -43,4 +51,16 @@ export function createApollo(
       ApolloServerPluginCacheControlDisabled(),
     ],
   });
+}
+
+/**
+ * Apollo Server refuses some requests with an HTTP 4xx but no code (an APQ hash that does not match its
+ * query, an unknown APQ version), which it then labels INTERNAL_SERVER_ERROR. The caller's mistake keeps
+ * a stable caller's code: BAD_REQUEST.
+ */
+function callerErrorsAreNotInternal(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') return formatted;
+  const status = ((error as { extensions?: { http?: { status?: unknown } } } | null)?.extensions?.http?.status);
+  if (!(typeof status === 'number' && status >= 400 && status < 500)) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
 }

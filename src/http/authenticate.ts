@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { readBearerToken } from '../auth/bearer.js';
+import { readBearerToken, type Credentials } from '../auth/bearer.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { Caller } from '../graphql/context.js';
@@ -15,8 +15,14 @@ export type Authentication =
  * a malformed header (400 `invalid_request`), an invalid or logged-out token (401 `invalid_token`,
  * RFC 6750 §3.1), keys or state out of reach (503). One verification per request at most.
  */
-export async function authenticate(req: IncomingMessage, verifier: TokenVerifier, revocations: Revocations, realm: string): Promise<Authentication> {
-  const credentials = readBearerToken(req.headers.authorization);
+export async function authenticate(
+  req: IncomingMessage,
+  search: string,
+  verifier: TokenVerifier,
+  revocations: Revocations,
+  realm: string,
+): Promise<Authentication> {
+  const credentials = credentialsOf(req, search);
   if (credentials.kind === 'none') return { kind: 'caller', caller: { kind: 'anonymous' } };
   if (credentials.kind === 'malformed') {
     return refused(400, 'BAD_REQUEST', `The Authorization header is malformed: ${credentials.reason}`, {
@@ -41,6 +47,22 @@ export async function authenticate(req: IncomingMessage, verifier: TokenVerifier
       return revoked === undefined ? { kind: 'caller', caller: outcome } : invalid(revoked, realm);
     }
   }
+}
+
+/**
+ * RFC 6750 §2: a client uses one method to send its token. Node keeps the first of two `Authorization`
+ * headers and drops the second, so they are counted in the raw headers; a token in the URL (§2.3) is
+ * refused even alone, because URLs are written to logs and histories, and silently ignoring it would
+ * serve a caller who thinks they are signed in as anonymous.
+ */
+function credentialsOf(req: IncomingMessage, search: string): Credentials {
+  let headers = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'authorization') headers += 1;
+  if (headers > 1) return { kind: 'malformed', reason: 'the request has more than one Authorization header' };
+  if (search.length > 1 && new URLSearchParams(search).has('access_token')) {
+    return { kind: 'malformed', reason: 'send the access token in the Authorization header only, never in the URL' };
+  }
+  return readBearerToken(req.headers.authorization);
 }
 
 function invalid(reason: string, realm: string): Authentication {

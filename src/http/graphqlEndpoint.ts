@@ -32,9 +32,9 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
   const { apollo, trusted, clock } = options;
   return async (req, res, search) => {
     const body = await readBody(req, options.maxBodyBytes);
-    if (body.kind === 'refused') return sendErrors(res, body.status, 'BAD_REQUEST', body.message);
+    if (body.kind === 'refused') return sendErrors(res, body.status, 'BAD_REQUEST', body.message, body.headers);
 
-    const authentication = await authenticate(req, options.verifier, options.revocations, options.realm);
+    const authentication = await authenticate(req, search, options.verifier, options.revocations, options.realm);
     if (authentication.kind === 'refused') {
       return sendErrors(res, authentication.status, authentication.code, authentication.message, authentication.headers);
     }

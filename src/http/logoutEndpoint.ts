@@ -25,7 +25,8 @@ export function createLogoutEndpoint(options: LogoutEndpointOptions): (req: Inco
   return async (req, res) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request', error_description: 'POST a logout_token' }, { allow: 'POST' });
     const body = await readBody(req, 16_384);
-    const form = body.kind === 'read' && typeof body.value === 'string' ? new URLSearchParams(body.value) : undefined;
+    if (body.kind === 'refused') return sendJson(res, body.status, { error: 'invalid_request', error_description: body.message }, body.headers);
+    const form = typeof body.value === 'string' ? new URLSearchParams(body.value) : undefined;
     const token = form?.get('logout_token');
     if (!token) return sendJson(res, 400, { error: 'invalid_request', error_description: 'the request has no logout_token' });
     const checked = await verifyLogoutToken(token, {

@@ -3,7 +3,9 @@ import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@a
 import type { GraphQLFormattedError } from 'graphql';
 import { gatewayError, type ErrorCode } from '../graphql/errors.js';
 
-export type Body = { readonly kind: 'read'; readonly value: unknown } | { readonly kind: 'refused'; readonly status: number; readonly message: string };
+export type Body =
+  | { readonly kind: 'read'; readonly value: unknown }
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string; readonly headers: Readonly<Record<string, string>> };
 
 /** Reads a request body up to a limit; JSON bodies are parsed, others handed on as text. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
@@ -12,8 +14,10 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
+      // The rest of the body is never read, so the connection cannot carry another request: close it
+      // after the answer, or the client's next request on it would wait for ever (RFC 9110 §15.5.14).
       req.resume();
-      return { kind: 'refused', status: 413, message: `The request body is larger than ${maxBytes} bytes` };
+      return { kind: 'refused', status: 413, message: `The request body is larger than ${maxBytes} bytes`, headers: { connection: 'close' } };
     }
     chunks.push(chunk);
   }
@@ -24,17 +28,26 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   try {
     return { kind: 'read', value: JSON.parse(text) };
   } catch {
-    return { kind: 'refused', status: 400, message: 'The request body is not valid JSON' };
+    return { kind: 'refused', status: 400, message: 'The request body is not valid JSON', headers: {} };
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+/** The request target as a URL, or `undefined` when it cannot be one (`//[/`, `http://a:99999/`); never throws. */
+export function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://gateway');
+  } catch {
+    return undefined;
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(value));
 }
 
 /** A GraphQL-shaped refusal made outside Apollo: one error, no `data` key. */
-export function sendErrors(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+export function sendErrors(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}): void {
   const error: GraphQLFormattedError = gatewayError(code, message).toJSON();
   sendJson(res, status, { errors: [error] }, headers);
 }
@@ -51,6 +64,8 @@ export function graphQLRequestOf(req: IncomingMessage, method: string, search: s
 /** Writes Apollo Server's answer, complete or streamed. */
 export async function sendGraphQLResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   for (const [name, value] of response.headers) res.setHeader(name, value);
+  // Answers depend on the caller's token and hold personal data: no cache, shared or private, keeps one.
+  res.setHeader('cache-control', 'no-store');
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
     res.end(response.body.string);

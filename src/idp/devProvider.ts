@@ -68,7 +68,8 @@ export interface DevProvider {
   /** The underlying oidc-provider instance, for tests that need to look inside. */
   readonly provider: Provider;
   /** Serves the provider's endpoints and the login pages; mount it at the issuer's origin. */
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Serves one request; `pathname` is the request target's path, parsed by the caller. Never rejects. */
+  handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void>;
 }
 
 const ACCESS_TOKEN_TTL = 10 * 60;
@@ -98,16 +99,14 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
     issuer,
     accessTokenFormat: format,
     provider,
-    handle(req, res) {
-      const { pathname } = new URL(req.url ?? '/', issuer);
-      if (pathname.startsWith('/interaction/')) {
-        interactions(req, res, pathname).catch((error: unknown) => {
-          log(`[dev-idp] interaction failed: ${(error as Error).message}`);
-          if (!res.headersSent) sendHtml(res, 500, page('Error', '<p>Something went wrong.</p>'));
-        });
-        return;
+    async handle(req, res, pathname) {
+      try {
+        await (pathname.startsWith('/interaction/') ? interactions(req, res, pathname) : oidc(req, res));
+      } catch (error) {
+        log(`[dev-idp] request failed: ${(error as Error).message}`);
+        if (!res.headersSent) sendHtml(res, 500, page('Error', '<p>Something went wrong.</p>'));
+        else res.destroy();
       }
-      void oidc(req, res);
     },
   };
 

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadDevKey } from '../auth/devIssuer.js';
 import { loadConfig } from '../config.js';
+import { requestUrl, sendErrors } from '../http/respond.js';
 import { createDevProvider, DEV_USERS } from './devProvider.js';
 
 async function main(): Promise<void> {
@@ -31,7 +32,11 @@ async function main(): Promise<void> {
       gateway: { clientSecret: secret },
     },
   });
-  createServer((req, res) => provider.handle(req, res)).listen(port, 'localhost', () => {
+  createServer((req, res) => {
+    const url = requestUrl(req.url);
+    if (url === undefined) sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
+    else void provider.handle(req, res, url.pathname);
+  }).listen(port, 'localhost', () => {
     console.log(`Dev OpenID Provider at ${issuer} (never for production)`);
     for (const [user, { password, totpSecret }] of Object.entries(DEV_USERS)) {
       console.log(`  ${user}: password ${password}, TOTP secret ${totpSecret}`);
