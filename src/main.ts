@@ -3,6 +3,7 @@
  * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
  */
 import { loadConfig } from './config.js';
+import { SHUTDOWN_GRACE_MS } from './graphql/apollo.js';
 import { DEV_USERS } from './idp/devUsers.js';
 import { startGateway } from './server.js';
 
@@ -29,7 +30,12 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing requests in flight, then stopping`);
+    console.log(`${signal}: finishing requests in flight (at most ${SHUTDOWN_GRACE_MS / 1000} s), then stopping`);
+    // Whatever happens, the process ends: a shutdown that outlives the grace period is cut short.
+    setTimeout(() => {
+      console.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 5_000).unref();
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -76,7 +76,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   // Revocations, one-time step-ups, used logout tokens and the APQ cache: shared by every replica through Redis.
   const apqCache = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
-  const state = config.redisUrl === undefined ? createMemoryState() : await createRedisState(config.redisUrl, { warn });
+  const state = config.redisUrl === undefined ? createMemoryState() : createRedisState(config.redisUrl, { warn });
   const revocations = createRevocations(state, config.maxTokenLifetime);
 
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
@@ -162,9 +162,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     devProvider: idp,
     policy,
     async close() {
+      // Apollo's drain stops accepting, lets requests in flight finish for the grace period, then
+      // closes every connection; the Redis clients close within a second whether Redis answers or not.
       await apollo.stop();
-      await apqCache?.close();
-      await state.close();
+      await Promise.all([apqCache?.close(), state.close()]);
     },
   };
 }

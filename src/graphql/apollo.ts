@@ -14,6 +14,9 @@ import { maxSelectionsRule } from './limits/maxSelectionsRule.js';
 import type { PolicyTable } from './policyTable.js';
 import { stepUpPlugin } from './plugin.js';
 
+/** Milliseconds requests in flight may take to finish once shutdown begins; then their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Apollo Server with both layers of enforcement, the request limits and APQ (in memory or the given cache). */
 export function createApollo(
   config: Config,
@@ -27,6 +30,9 @@ export function createApollo(
     // "Did you mean …?" names fields and types: a schema that cannot be introspected must not leak that way.
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process entry handles SIGINT/SIGTERM (drain, then close Redis); Apollo's own handler would
+    // race it and send the signal again.
+    stopOnTerminationSignals: false,
     // A request carrying Authorization cannot be sent cross-site without a CORS preflight, just like the
     // headers Apollo accepts by default; urql sends queries as GET with it and no content-type.
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
@@ -44,7 +50,7 @@ export function createApollo(
     ],
     plugins: [
       stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       // Answers depend on the caller's token, so they are never shared-cacheable: Apollo's cache-control
       // plugin would only cost a willResolveField hook around every resolver.

@@ -1,7 +1,8 @@
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
+import { closeRedisClient, createRedisClient } from '../state/redisClient.js';
 
 export interface RedisCache {
   readonly cache: KeyValueCache<string>;
@@ -15,27 +16,13 @@ export interface RedisCache {
  * the gateway, and the cache works again when Redis is back.
  */
 export function createRedisCache(url: string, options: { namespace: string; warn: (message: string) => void }): RedisCache {
-  // Without the offline queue a command fails at once while Redis is away, instead of waiting for it:
-  // a request never hangs on the cache. Reconnection goes on in the background, backing off to 2 s.
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
-  });
+  const client = createRedisClient(url, { name: options.namespace, warn: options.warn });
   const store = new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: false });
   const keyv = new Keyv<string>({ store, namespace: options.namespace, useKeyPrefix: false });
-  let reported = false;
-  keyv.on('error', (error: Error) => {
-    if (reported) return;
-    reported = true;
-    options.warn(`redis (${options.namespace}): ${error.message}`);
-  });
+  // The client reports its own outages; Keyv re-emits each failed command, which says nothing more.
+  keyv.on('error', () => undefined);
   return {
     cache: new KeyvAdapter(keyv as never) as KeyValueCache<string>,
-    close: async () => {
-      // disconnect() waits for the server; with Redis away it would wait for ever.
-      if (client.isReady) await keyv.disconnect().catch(() => client.destroy());
-      else client.destroy();
-    },
+    close: () => closeRedisClient(client),
   };
 }

@@ -1,27 +1,14 @@
-import { createClient } from '@keyv/redis';
+import { closeRedisClient, createRedisClient } from './redisClient.js';
 import { StateUnavailable, type SharedState } from './store.js';
 
 /**
- * Shared state in Redis. `claim` is `SET key 1 NX PX ttl`, atomic across replicas. Without the
- * offline queue a command fails at once while Redis is away: the caller gets `StateUnavailable`
- * (fail closed) instead of waiting, and the client reconnects in the background.
+ * Shared state in Redis. `claim` is `SET key 1 NX PX ttl`, atomic across replicas. While Redis is
+ * away (at start-up too) a command fails at once: the caller gets `StateUnavailable` (fail closed)
+ * instead of waiting, and the client reconnects in the background.
  */
-export async function createRedisState(url: string, options: { prefix?: string; warn: (message: string) => void }): Promise<SharedState> {
+export function createRedisState(url: string, options: { prefix?: string; warn: (message: string) => void }): SharedState {
   const prefix = options.prefix ?? 'step-up:';
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
-  });
-  let reported = false;
-  client.on('error', (error: Error) => {
-    if (!reported) options.warn(`redis (state): ${error.message}`);
-    reported = true;
-  });
-  client.on('ready', () => {
-    reported = false;
-  });
-  await client.connect().catch((error: Error) => options.warn(`redis (state): ${error.message}; retrying in the background`));
+  const client = createRedisClient(url, { name: 'state', warn: options.warn });
 
   const guarded = async <T>(command: () => Promise<T>): Promise<T> => {
     try {
@@ -46,10 +33,6 @@ export async function createRedisState(url: string, options: { prefix?: string; 
         const value = await client.get(prefix + key);
         return value === null ? undefined : Number(value);
       }),
-    async close() {
-      // quit() waits for the server; with Redis away it would wait for ever.
-      if (client.isReady) await client.quit().catch(() => client.destroy());
-      else client.destroy();
-    },
+    close: () => closeRedisClient(client),
   };
 }

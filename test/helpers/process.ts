@@ -2,16 +2,25 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface GatewayProcess {
   readonly url: string;
-  stop(): Promise<void>;
+  /** The process started: node itself, or npm with `npmStart`. */
+  readonly pid: number;
+  /** Resolves with the exit code (or the signal's name) when the process has ended. */
+  readonly exited: Promise<number | string>;
+  /** Sends SIGTERM and waits for the process to end. */
+  stop(): Promise<number | string>;
 }
 
-/** Starts `src/main.ts` as its own process, as `npm start` would, and waits for its URL. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Starts `src/main.ts` as its own process, as `npm start` would, and waits for its URL.
+ * `npmStart` runs `npm start` itself, to test what an operator's signal does to it.
+ */
+export async function startGatewayProcess(env: Record<string, string>, options: { npmStart?: boolean } = {}): Promise<GatewayProcess> {
+  const [command, args] = options.npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const child: ChildProcess = spawn(command, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${output}`)), 20_000);
@@ -32,9 +41,11 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   });
   return {
     url,
+    pid: child.pid!,
+    exited,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
     },
   };
 }

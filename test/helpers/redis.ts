@@ -10,7 +10,7 @@ export interface RedisServer {
 export const hasRedisServer: boolean = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 export const NO_REDIS_MESSAGE = 'redis-server is not installed: `apt-get install redis-server` (or run .ci/run) to run the Redis tests';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
