@@ -3,6 +3,25 @@ import type { PaymentMethodRecord, RepositoryRecord, UserRecord } from './record
 import type { GutHibSource } from './source.js';
 
 /**
+ * The source as resolvers may call it directly: everything but the payment methods, which only
+ * `paymentMethodsOf` reads, so that no resolver can reach a card without its owner check.
+ */
+export type SourceWithoutCards = Omit<GutHibSource, 'paymentMethodsByKey' | 'paymentMethodsByOwner'>;
+
+/**
+ * One viewer's payment methods. Ownership is decided here, where a card is loaded, so every path to a
+ * card (`node(id:)`, `User.paymentMethods`, any future field) gets the same answer: a card that is not
+ * the viewer's loads as `undefined`, exactly like a card that does not exist. Step-up is necessary,
+ * never sufficient.
+ */
+export interface OwnPaymentMethods {
+  /** The viewer's card with this key, or `undefined` when there is none or it is someone else's. */
+  readonly byKey: DataLoader<string, PaymentMethodRecord | undefined>;
+  /** Every card of the viewer. */
+  all(): Promise<PaymentMethodRecord[]>;
+}
+
+/**
  * Per-request loaders: every key asked for in one tick of the event loop becomes one batch call
  * to the source, and each key is fetched at most once per request.
  */
@@ -10,18 +29,43 @@ export interface GutHibLoaders {
   readonly user: DataLoader<string, UserRecord | undefined>;
   readonly repository: DataLoader<string, RepositoryRecord | undefined>;
   readonly repositoriesByOwner: DataLoader<string, RepositoryRecord[]>;
-  readonly paymentMethod: DataLoader<string, PaymentMethodRecord | undefined>;
-  readonly paymentMethodsByOwner: DataLoader<string, PaymentMethodRecord[]>;
-  readonly source: GutHibSource;
+  /** The cards `viewer` (a token's `sub`) owns; none for an anonymous caller (`undefined`). */
+  paymentMethodsOf(viewer: string | undefined): OwnPaymentMethods;
+  readonly source: SourceWithoutCards;
 }
 
 export function createLoaders(source: GutHibSource): GutHibLoaders {
+  const cards = new Map<string | undefined, OwnPaymentMethods>();
   return {
     user: new DataLoader((logins) => source.usersByLogin(logins)),
     repository: new DataLoader((keys) => source.repositoriesByKey(keys)),
     repositoriesByOwner: new DataLoader((logins) => source.repositoriesByOwner(logins)),
-    paymentMethod: new DataLoader((keys) => source.paymentMethodsByKey(keys)),
-    paymentMethodsByOwner: new DataLoader((logins) => source.paymentMethodsByOwner(logins)),
+    paymentMethodsOf(viewer) {
+      let own = cards.get(viewer);
+      if (own === undefined) cards.set(viewer, (own = ownPaymentMethods(source, viewer)));
+      return own;
+    },
     source,
+  };
+}
+
+function ownPaymentMethods(source: GutHibSource, viewer: string | undefined): OwnPaymentMethods {
+  // Filter what the source returns rather than trust the query: a row is served only to its owner.
+  const owned = (method: PaymentMethodRecord | undefined) => (viewer !== undefined && method?.ownerLogin === viewer ? method : undefined);
+  const byKey = new DataLoader<string, PaymentMethodRecord | undefined>(async (keys) =>
+    viewer === undefined ? keys.map(() => undefined) : (await source.paymentMethodsByKey(keys)).map(owned),
+  );
+  let all: Promise<PaymentMethodRecord[]> | undefined;
+  return {
+    byKey,
+    all: () =>
+      (all ??=
+        viewer === undefined
+          ? Promise.resolve([])
+          : source.paymentMethodsByOwner([viewer]).then(([methods = []]) => {
+              const mine = methods.filter((method) => owned(method) !== undefined);
+              for (const method of mine) byKey.prime(method.key, method);
+              return mine;
+            })),
   };
 }

@@ -1,15 +1,18 @@
+import { isInterfaceType, type GraphQLResolveInfo } from 'graphql';
 import { EmailAddressResolver } from 'graphql-scalars';
 import { gatewayError } from '../graphql/errors.js';
 import type { GutHibContext } from './context.js';
 import { globalId, parseGlobalId, type NodeType } from './globalId.js';
+import type { OwnPaymentMethods } from './loaders.js';
 import type { PaymentMethodRecord, RepositoryRecord, UserRecord } from './records.js';
 import type { Resolvers } from './resolvers.generated.js';
 
 const MAX_PAGE = 100;
 
 /**
- * The example graph. Step-up is the schema's business (the directives); these resolvers add what
- * step-up never replaces: ownership. A strong token for bob still cannot read alice's email.
+ * The example graph. Step-up is the schema's business (the directives); these resolvers and the
+ * loaders add what step-up never replaces: ownership. A strong token for bob still cannot read
+ * alice's email, nor her card however he reaches it (the card loader only yields the viewer's own).
  */
 export const resolvers: Resolvers = {
   Node: {
@@ -17,7 +20,7 @@ export const resolvers: Resolvers = {
   },
 
   Query: {
-    node: (_, { id }, { loaders }) => loadNode(loaders, id),
+    node: (_, { id }, context, info) => loadNode(context, info, id),
     repository: async (_, { owner, name }, { loaders }) =>
       (await loaders.repositoriesByOwner.load(owner)).find((repository) => repository.name === name) ?? null,
     repositories: (_, { first }, { loaders }) => {
@@ -34,7 +37,7 @@ export const resolvers: Resolvers = {
     id: (user) => globalId('User', user.login),
     email: (user, _, context) => ownOnly(user, context, 'email') && user.email,
     repositories: (user, _, { loaders }) => loaders.repositoriesByOwner.load(user.login),
-    paymentMethods: (user, _, context) => ownOnly(user, context, 'paymentMethods') && context.loaders.paymentMethodsByOwner.load(user.login),
+    paymentMethods: (user, _, context) => ownOnly(user, context, 'paymentMethods') && ownPaymentMethods(context).all(),
   },
 
   Repository: {
@@ -93,21 +96,43 @@ export const resolvers: Resolvers = {
   },
 };
 
+/**
+ * `node(id:)` answers from the id's type first, the object second. The step-up guard sits on `Node`'s
+ * type resolution in the served schema (src/graphql/guard.ts); asking it about the type the id names,
+ * before anything is loaded, refuses a weak caller with the same challenge whether the object exists
+ * or not. A caller who meets the requirement then gets the object or `null`, and a card that is not
+ * theirs is `null` too: neither answer says whether someone else's object exists.
+ */
 async function loadNode(
-  loaders: GutHibContext['loaders'],
+  context: GutHibContext,
+  info: GraphQLResolveInfo,
   id: string,
 ): Promise<UserRecord | RepositoryRecord | PaymentMethodRecord | null> {
   const parsed = parseGlobalId(id);
   if (parsed === undefined) return null;
-  const loaded = await LOAD_BY_TYPE[parsed.type](loaders, parsed.key);
+  await checkTypeOf(parsed.type, context, info);
+  const loaded = await LOAD_BY_TYPE[parsed.type](context, parsed.key);
   return loaded ?? null;
 }
 
-const LOAD_BY_TYPE: Record<NodeType, (loaders: GutHibContext['loaders'], key: string) => Promise<UserRecord | RepositoryRecord | PaymentMethodRecord | undefined>> = {
-  User: (loaders, key) => loaders.user.load(key),
-  Repository: (loaders, key) => loaders.repository.load(key),
-  PaymentMethod: (loaders, key) => loaders.paymentMethod.load(key),
+/** Throws what `Node`'s (guarded) type resolution throws for an object of this type; nothing is loaded. */
+async function checkTypeOf(type: NodeType, context: GutHibContext, info: GraphQLResolveInfo): Promise<void> {
+  const node = info.schema.getType('Node');
+  // Fail closed: a schema whose Node cannot be checked serves nothing through node(id:).
+  if (!isInterfaceType(node)) throw new TypeError('The served schema has no Node interface to check node(id:) against');
+  await node.resolveType?.({ __typename: type }, context, info, node);
+}
+
+const LOAD_BY_TYPE: Record<NodeType, (context: GutHibContext, key: string) => Promise<UserRecord | RepositoryRecord | PaymentMethodRecord | undefined>> = {
+  User: (context, key) => context.loaders.user.load(key),
+  Repository: (context, key) => context.loaders.repository.load(key),
+  PaymentMethod: (context, key) => ownPaymentMethods(context).byKey.load(key),
 };
+
+/** The only way resolvers reach a card: through the loader scoped to the request's own viewer. */
+function ownPaymentMethods(context: GutHibContext): OwnPaymentMethods {
+  return context.loaders.paymentMethodsOf(context.viewer);
+}
 
 /** Fields only the user themself may read: step-up is necessary, never sufficient. */
 function ownOnly(user: UserRecord, context: GutHibContext, field: string): true {
