@@ -6,7 +6,7 @@ import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
  * The gateway's whole configuration, resolved once at start-up. Nothing else reads `process.env`.
  *
  * From the environment: `PORT`, `HOST`, `OIDC_ISSUER`, `OIDC_AUDIENCE`, `OIDC_CLIENT_ID`,
- * `OIDC_CLIENT_SECRET`, `REDIS_URL`, `STEP_UP_CONFIG`.
+ * `OIDC_CLIENT_SECRET`, `REDIS_URL`, `STEP_UP_CONFIG`, and `NODE_ENV` (`production` refuses dev mode).
  * From the JSON file `STEP_UP_CONFIG` names (default `step-up.config.json` in the working folder,
  * when it exists): every other key below. A key the gateway does not know stops start-up.
  */
@@ -19,9 +19,9 @@ export interface Config {
   readonly issuer: string | undefined;
   /** `OIDC_AUDIENCE`: the value `aud` must contain. Required with `OIDC_ISSUER`; default `guthib-api` in dev mode. */
   readonly audience: string;
-  /** `ladder`: levels weakest first, `{ name, acr, maxAge? }` with `maxAge` in seconds. Default LOW/MEDIUM/HIGH (InCommon bronze/silver/gold). */
+  /** `ladder`: levels weakest first, `{ name, acr, maxAge? }` with `acr` one string or a list of them and `maxAge` in seconds. Default LOW/MEDIUM/HIGH (InCommon bronze/silver/gold). */
   readonly ladder: readonly LevelDefinition[];
-  /** `clockTolerance`: seconds of clock skew tolerated on `exp`, `nbf` and `auth_time`. Default 60. */
+  /** `clockTolerance`: seconds of clock skew tolerated on `exp`, `nbf`, `iat` and `auth_time`. Default 60. */
   readonly clockTolerance: number;
   /** `tokenCacheSize`: verified tokens kept until their `exp`. Default 10 000. */
   readonly tokenCacheSize: number;
@@ -53,7 +53,16 @@ export interface Config {
   readonly introspectionClient: { readonly id: string; readonly secret: string } | undefined;
   /** `introspectionCacheSeconds`: how long an active introspection answer is reused (never beyond `exp`). Default 30. */
   readonly introspectionCacheSeconds: number;
-  /** `maxTokenLifetime`: seconds an access token may live at most; logouts are remembered that long. Default 86 400. */
+  /**
+   * `introspectionClientIds`: `client_id` values whose introspection answers are accepted without `aud`
+   * (RFC 7662 §2.2 makes it optional). An answer with `aud` must still contain `audience`. Default none.
+   */
+  readonly introspectionClientIds: readonly string[];
+  /**
+   * `maxTokenLifetime`: seconds an access token may live at most; one issued for longer, or whose `exp` is
+   * further away than this plus `clockTolerance`, is refused. Logouts are remembered this long plus twice
+   * `clockTolerance`. Default 86 400.
+   */
   readonly maxTokenLifetime: number;
   /** `logoutAudiences`: client ids whose back-channel logout tokens are accepted (their `aud`). Default `["guthib-web"]`. */
   readonly logoutAudiences: readonly string[];
@@ -103,7 +112,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
-  'opaqueTokens', 'introspectionCacheSeconds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
+  'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -111,6 +120,10 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
   const file = readConfigFile(env['STEP_UP_CONFIG'], cwd);
   const issuer = nonEmpty(env['OIDC_ISSUER'], 'OIDC_ISSUER');
   if (issuer !== undefined && !URL.canParse(issuer)) throw new TypeError('OIDC_ISSUER must be a URL');
+  // Dev mode runs its own provider and prints passwords and TOTP secrets: never where production is declared.
+  if (issuer === undefined && env['NODE_ENV'] === 'production') {
+    throw new TypeError('NODE_ENV is production but OIDC_ISSUER is not set: set OIDC_ISSUER (and OIDC_AUDIENCE) to your OpenID Provider, or unset NODE_ENV for a local dev-mode run');
+  }
   const audience = nonEmpty(env['OIDC_AUDIENCE'], 'OIDC_AUDIENCE');
   if (issuer !== undefined && audience === undefined) {
     throw new TypeError('OIDC_AUDIENCE must be set with OIDC_ISSUER: the value the tokens\' "aud" must contain');
@@ -154,6 +167,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     opaqueTokens,
     introspectionClient,
     introspectionCacheSeconds: integer(file, 'introspectionCacheSeconds', 30),
+    introspectionClientIds: stringList(file, 'introspectionClientIds', []),
     maxTokenLifetime: integer(file, 'maxTokenLifetime', 86_400),
     logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
@@ -261,7 +275,7 @@ function boolean(file: ConfigFile, key: keyof ConfigFile, fallback: boolean): bo
 
 function ladderOf(value: unknown): readonly LevelDefinition[] {
   if (value === undefined) return DEFAULT_LEVELS;
-  if (!Array.isArray(value)) throw new TypeError('config "ladder" must be an array of { name, acr, maxAge? }, weakest first');
+  if (!Array.isArray(value)) throw new TypeError('config "ladder" must be an array of { name, acr (a string or a list of them), maxAge? }, weakest first');
   return value.map((level: unknown, index) => {
     if (typeof level !== 'object' || level === null) throw new TypeError(`config "ladder"[${index}] must be an object`);
     const { name, acr, maxAge, ...rest } = level as Record<string, unknown>;

@@ -33,8 +33,10 @@ export interface GatewayOptions {
   readonly source?: GutHibSource;
   /** The current time in seconds since the epoch, for every check. Default: the system clock. */
   readonly clock?: () => number;
-  /** Where start-up warnings (policy lint) go. Default: `console.warn`. */
+  /** Where warnings go (policy lint, an issuer or Redis out of reach). Default: `console.warn`. */
   readonly warn?: (message: string) => void;
+  /** Where start-up information goes (keys loaded). Default: `console.log`. */
+  readonly log?: (message: string) => void;
   /** Where signing keys come from. Default: the JWKS found by discovery of OIDC_ISSUER (the dev key in dev mode). */
   readonly keys?: JWTVerifyGetKey;
 }
@@ -64,6 +66,7 @@ export const DEV_RESOURCE = 'urn:guthib:api';
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const warn = options.warn ?? ((message: string) => console.warn(message));
+  const log = options.log ?? ((message: string) => console.log(message));
   const ladder = createLadder(config.ladder);
   const schema = makeExecutableSchema({
     typeDefs: readSchemaFolder(config.schemaDir),
@@ -77,7 +80,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Revocations, one-time step-ups, used logout tokens and the APQ cache: shared by every replica through Redis.
   const apqCache = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
   const state = config.redisUrl === undefined ? createMemoryState() : createRedisState(config.redisUrl, { warn });
-  const revocations = createRevocations(state, config.maxTokenLifetime);
+  const revocations = createRevocations(state, { maxTokenLifetime: config.maxTokenLifetime, clockTolerance: config.clockTolerance });
 
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
   const apollo = createApollo(config, schema, policy, { httpServer, apqCache: apqCache?.cache });
@@ -91,7 +94,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // runs before any request event can be delivered, so no request meets a half-built gateway.
   const { port } = httpServer.address() as AddressInfo;
   const issuer = config.issuer ?? devIssuerUrl(port);
-  const keys = options.keys ?? devKey?.keys ?? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs });
+  const discovered =
+    options.keys === undefined && devKey === undefined
+      ? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs })
+      : undefined;
+  const keys = options.keys ?? devKey?.keys ?? discovered!;
+  // Keys are loaded now, in the background: the start-up log says whether the issuer can be used, and why
+  // not; the gateway serves anonymous callers meanwhile and tokens get 503 until it can.
+  discovered?.load().then(
+    (count) => log(`issuer ${issuer}: ${count} signing key(s) loaded`),
+    (error: unknown) => warn(`issuer ${issuer} cannot be used yet: ${(error as Error).message}; tokens are answered 503 until it can`),
+  );
 
   // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
   // login pages and from `npm run token` are the same kind of token.
@@ -124,6 +137,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     realm: config.realm,
     maxBodyBytes: config.maxBodyBytes,
     canReauthenticateClaim: config.canReauthenticateClaim,
+    warn,
   });
   const logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { createLadder } from '../src/stepup/ladder.js';
 
 function withFile(content: unknown): { STEP_UP_CONFIG: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'guthib-config-')), 'config.json');
@@ -44,6 +45,26 @@ describe('loadConfig', () => {
   it('reads a custom ladder', () => {
     const config = loadConfig(withFile({ ladder: [{ name: 'PWD', acr: 'pwd' }, { name: 'MFA', acr: 'mfa', maxAge: 600 }] }));
     expect(config.ladder).toEqual([{ name: 'PWD', acr: 'pwd', maxAge: undefined }, { name: 'MFA', acr: 'mfa', maxAge: 600 }]);
+  });
+
+  it('reads a ladder level with several acr strings, each of which reaches it', () => {
+    const config = loadConfig(withFile({ ladder: [{ name: 'LOW', acr: 'loa-1' }, { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 }] }));
+    const ladder = createLadder(config.ladder);
+    expect(['loa-3', 'loa-4'].map((acr) => ladder.byAcr.get(acr)?.name)).toEqual(['HIGH', 'HIGH']);
+  });
+
+  it('accepts introspection answers without aud from no client by default', () => {
+    expect(loadConfig({ OIDC_ISSUER: 'https://id.example', OIDC_AUDIENCE: 'api' }).introspectionClientIds).toEqual([]);
+  });
+
+  it('reads the clients whose introspection answers without aud are accepted', () => {
+    expect(loadConfig(withFile({ introspectionClientIds: ['partner-app'] })).introspectionClientIds).toEqual(['partner-app']);
+  });
+
+  it('names an introspectionClientIds that is not a list of client ids', () => {
+    expect(() => loadConfig(withFile({ introspectionClientIds: 'partner-app' }))).toThrow(
+      new TypeError('config "introspectionClientIds" must be an array of non-empty strings'),
+    );
   });
 
   it('names an unknown key inside a ladder level', () => {

@@ -8,6 +8,17 @@ export interface DiscoverKeysOptions {
   readonly cooldownMs?: number;
 }
 
+type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
+
+/** The issuer's keys, as jose's `jwtVerify` takes them, and a way to load them ahead of the first token. */
+export type DiscoveredKeys = JWTVerifyGetKey & {
+  /**
+   * Reads the discovery document and the JWKS now, and says how many keys it holds; rejects with
+   * `KeySourceUnavailable` saying why when the issuer cannot be used. Used at start-up, to log either.
+   */
+  load(): Promise<number>;
+};
+
 /** OpenID Connect Discovery 1.0 §4: the configuration lives at the issuer plus this path. */
 export function discoveryUrl(issuer: string): URL {
   return new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
@@ -19,12 +30,12 @@ export function discoveryUrl(issuer: string): URL {
  * Discovery happens on the first token, so the gateway starts while the provider is down; a failure
  * is retried by the next token. Network failures surface as `KeySourceUnavailable`, not as a bad token.
  */
-export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}): JWTVerifyGetKey {
+export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}): DiscoveredKeys {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const cooldownMs = options.cooldownMs ?? 30_000;
-  let remote: Promise<JWTVerifyGetKey> | undefined;
+  let remote: Promise<RemoteJWKSet> | undefined;
 
-  async function discover(): Promise<JWTVerifyGetKey> {
+  async function discover(): Promise<RemoteJWKSet> {
     const url = discoveryUrl(issuer);
     let document: unknown;
     try {
@@ -35,20 +46,24 @@ export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}):
       throw new KeySourceUnavailable(`the issuer discovery document could not be read (${(error as Error).message})`);
     }
     const { issuer: announced, jwks_uri: jwksUri } = (document ?? {}) as Record<string, unknown>;
-    // Discovery §4.3: the issuer in the document must be exactly the one we asked.
-    if (announced !== issuer) throw new KeySourceUnavailable('the discovery document names another issuer');
+    // Discovery §4.3: the issuer in the document must be exactly the one we asked, to the last slash.
+    if (announced !== issuer) {
+      throw new KeySourceUnavailable(`the discovery document names the issuer ${JSON.stringify(announced)}, but OIDC_ISSUER is ${JSON.stringify(issuer)}; they must be identical`);
+    }
     if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
       throw new KeySourceUnavailable('the discovery document has no valid jwks_uri');
     }
     return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs });
   }
 
-  return async (header, token) => {
-    remote ??= discover().catch((error: unknown) => {
+  const discovered = (): Promise<RemoteJWKSet> =>
+    (remote ??= discover().catch((error: unknown) => {
       remote = undefined;
       throw error;
-    });
-    const keys = await remote;
+    }));
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    const keys = await discovered();
     try {
       return await keys(header, token);
     } catch (error) {
@@ -57,4 +72,15 @@ export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}):
       throw new KeySourceUnavailable(`the issuer JWKS could not be read (${(error as Error).message})`);
     }
   };
+  return Object.assign(getKey, {
+    async load() {
+      const keys = await discovered();
+      try {
+        await keys.reload();
+      } catch (error) {
+        throw new KeySourceUnavailable(`the issuer JWKS could not be read (${(error as Error).message})`);
+      }
+      return keys.jwks()?.keys.length ?? 0;
+    },
+  });
 }

@@ -19,6 +19,7 @@ export function createGatewayVerifier(
     clockTolerance: config.clockTolerance,
     cacheSize: config.tokenCacheSize,
     maxTokenBytes: config.limits.maxTokenBytes,
+    maxTokenLifetime: config.maxTokenLifetime,
     clock,
   });
   if (!config.opaqueTokens || introspectionClient === undefined) return jwt;
@@ -32,6 +33,9 @@ export function createGatewayVerifier(
       cacheSeconds: config.introspectionCacheSeconds,
       cacheSize: config.tokenCacheSize,
       timeoutMs: config.jwksTimeoutMs,
+      clockTolerance: config.clockTolerance,
+      maxTokenLifetime: config.maxTokenLifetime,
+      clientIdsWithoutAudience: config.introspectionClientIds,
       clock,
     }),
   );

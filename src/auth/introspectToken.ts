@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { BoundedCache } from './boundedCache.js';
 import { discoveryUrl } from './discoverKeys.js';
 import type { Principal, TokenOutcome } from './principal.js';
-import { principalOf, type TokenVerifier } from './verifyToken.js';
+import { checkTokenTimes, principalOf, tokenTimeBounds, type TokenVerifier } from './verifyToken.js';
 
 export interface IntrospectionOptions {
   readonly issuer: string;
@@ -15,11 +15,20 @@ export interface IntrospectionOptions {
   readonly cacheSize?: number;
   readonly timeoutMs?: number;
   readonly clock?: () => number;
+  /**
+   * `client_id` values whose answers are accepted without `aud`: RFC 7662 §2.2 makes `aud` optional, and
+   * some providers leave it out. An answer with `aud` must still contain `audience`. Default none.
+   */
+  readonly clientIdsWithoutAudience?: readonly string[];
+  /** Seconds of clock skew tolerated on `iat` and `auth_time`, as for JWTs. Default 60. */
+  readonly clockTolerance?: number;
+  /** Seconds a token may live at most, as for JWTs (see `TokenVerifierOptions`). Default 86 400. */
+  readonly maxTokenLifetime?: number;
 }
 
 /**
  * Opaque access tokens, checked live at the provider (RFC 7662): `acr`, `auth_time` and `sid` come
- * from the introspection response. Active answers are cached briefly (seconds, never beyond `exp`), so
+ * from the introspection response (RFC 9470 registers `acr` and `auth_time` for it). Active answers are cached briefly (seconds, never beyond `exp`), so
  * a revoked token stops working within `cacheSeconds`; back-channel logout cuts that short.
  * The introspection endpoint is found through discovery, on first use.
  */
@@ -28,6 +37,7 @@ export function createIntrospector(options: IntrospectionOptions): TokenVerifier
   const cacheSeconds = options.cacheSeconds ?? 30;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const cache = new BoundedCache<string, Principal>(options.cacheSize ?? 10_000);
+  const bounds = tokenTimeBounds(options);
   const authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
   let endpoint: Promise<string> | undefined;
 
@@ -44,7 +54,9 @@ export function createIntrospector(options: IntrospectionOptions): TokenVerifier
     async verify(token) {
       const now = clock();
       const cached = cache.get(token, now);
-      if (cached !== undefined) return { kind: 'principal', principal: cached };
+      // The provider's active: true is not enough: an answer is held to the same time bounds as a JWT,
+      // on every use, so that no opaque token outlives the memory of its logout.
+      if (cached !== undefined) return checkTokenTimes(cached, now, bounds);
       let answer: JWTPayload & { active?: unknown };
       try {
         endpoint ??= discover().catch((error: unknown) => {
@@ -63,27 +75,37 @@ export function createIntrospector(options: IntrospectionOptions): TokenVerifier
       } catch (error) {
         return { kind: 'unavailable', reason: `the token could not be introspected (${(error as Error).message})` };
       }
-      return outcomeOf(answer, options, now, (principal) => cache.set(token, principal, Math.min(now + cacheSeconds, principal.expiresAt)));
+      const outcome = outcomeOf(answer, options, now);
+      if (outcome.kind !== 'principal') return outcome;
+      const checked = checkTokenTimes(outcome.principal, now, bounds);
+      if (checked.kind === 'principal') cache.set(token, checked.principal, Math.min(now + cacheSeconds, checked.principal.expiresAt));
+      return checked;
     },
   };
 }
 
-function outcomeOf(
-  answer: JWTPayload & { active?: unknown },
-  options: IntrospectionOptions,
-  now: number,
-  remember: (principal: Principal) => void,
-): TokenOutcome {
+function outcomeOf(answer: JWTPayload & { active?: unknown }, options: IntrospectionOptions, now: number): TokenOutcome {
   if (answer.active !== true) return { kind: 'invalid', reason: 'the token is not active' };
   if (answer.iss !== undefined && answer.iss !== options.issuer) return { kind: 'invalid', reason: 'the token was issued by another issuer' };
-  const audiences = answer.aud === undefined ? [] : ([] as unknown[]).concat(answer.aud);
-  if (!audiences.includes(options.audience)) return { kind: 'invalid', reason: 'the token is not meant for this audience' };
+  if (!meantForUs(answer, options)) return { kind: 'invalid', reason: 'the token is not meant for this audience' };
   if (typeof answer.exp !== 'number') return { kind: 'invalid', reason: 'the token has no exp claim' };
   if (answer.exp <= now) return { kind: 'invalid', reason: 'the token has expired' };
   const principal = principalOf({ ...answer, iss: answer.iss ?? options.issuer });
   if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
-  remember(principal);
   return { kind: 'principal', principal };
+}
+
+/**
+ * RFC 7662 §2.2: `aud` is optional. With it, it must name the gateway's audience (as RFC 9068 §4 asks
+ * of a JWT); without it, only a `client_id` configured as the gateway's own is trusted, since nothing
+ * else says the token was meant for this API.
+ */
+function meantForUs(answer: JWTPayload, options: IntrospectionOptions): boolean {
+  if (answer.aud === undefined) {
+    const clientId = answer['client_id'];
+    return typeof clientId === 'string' && (options.clientIdsWithoutAudience ?? []).includes(clientId);
+  }
+  return ([] as unknown[]).concat(answer.aud).includes(options.audience);
 }
 
 /** JWTs (three dot-separated parts) go to the JWT verifier; anything else to introspection. */

@@ -1,10 +1,11 @@
 import type { SharedState } from '../state/store.js';
 import type { Principal } from './principal.js';
+import type { TokenTimeBounds } from './verifyToken.js';
 
 /**
- * Sessions and users logged out through OIDC Back-Channel Logout. A token of an ended session (`sid`),
- * or of a user logged out after the token was issued, is refused as `invalid_token` although it has not
- * expired. Entries are kept as long as a token issued before them may live (`maxTokenLifetime`).
+ * Sessions and users logged out through OIDC Back-Channel Logout (1.0 §2.7). A token of an ended session
+ * (`sid`), or of a user logged out after the token was issued, is refused as `invalid_token` although it
+ * has not expired. Entries are kept as long as a token issued before them may still be accepted.
  */
 export interface Revocations {
   /** Why the principal's token no longer counts, or `undefined` when it does. May throw `StateUnavailable`. */
@@ -13,8 +14,14 @@ export interface Revocations {
   logOutUser(issuer: string, subject: string, at: number): Promise<void>;
 }
 
-export function createRevocations(state: SharedState, maxTokenLifetimeSeconds: number): Revocations {
-  const ttlMs = maxTokenLifetimeSeconds * 1000;
+/**
+ * Entries live `maxTokenLifetime + 2 × clockTolerance` seconds. A token a logout matches was issued at
+ * most `clockTolerance` after it by our clock (the provider's clock may run ahead; a logout by `sub`
+ * names its own `iat`, which may too), lives at most `maxTokenLifetime` (the verifiers refuse longer
+ * ones), and is accepted up to `clockTolerance` after its `exp`.
+ */
+export function createRevocations(state: SharedState, bounds: TokenTimeBounds): Revocations {
+  const ttlMs = (bounds.maxTokenLifetime + 2 * bounds.clockTolerance) * 1000;
   const sessionKey = (issuer: string, sid: string) => `sid:${issuer}\u0000${sid}`;
   const userKey = (issuer: string, sub: string) => `user:${issuer}\u0000${sub}`;
   return {

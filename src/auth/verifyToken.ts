@@ -25,6 +25,17 @@ export interface TokenVerifierOptions {
   readonly clock?: () => number;
   /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192. */
   readonly maxTokenBytes?: number;
+  /**
+   * Seconds a token may live at most: `exp - iat` beyond it, or `exp` further away than it (plus
+   * `clockTolerance`), is refused, because logouts are remembered only about that long. Default 86 400.
+   */
+  readonly maxTokenLifetime?: number;
+}
+
+/** The bounds on a token's times, in seconds; both are checked non-negative integers. */
+export interface TokenTimeBounds {
+  readonly clockTolerance: number;
+  readonly maxTokenLifetime: number;
 }
 
 /** Thrown by a key source that cannot be reached, as opposed to a token that is wrong. */
@@ -47,13 +58,10 @@ const systemClock = (): number => Math.floor(Date.now() / 1000);
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { issuer, audience, keys } = options;
-  const clockTolerance = options.clockTolerance ?? 60;
   const clock = options.clock ?? systemClock;
   const cache = new BoundedCache<string, Principal>(options.cacheSize ?? 10_000);
   const maxTokenBytes = options.maxTokenBytes ?? 8_192;
-  if (!(Number.isSafeInteger(clockTolerance) && clockTolerance >= 0)) {
-    throw new TypeError('"clockTolerance" must be a non-negative integer of seconds');
-  }
+  const bounds = tokenTimeBounds(options);
 
   const checkedKeys: JWTVerifyGetKey = (header, token) => {
     const typ = header.typ;
@@ -71,7 +79,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         audience,
         algorithms: [...ASYMMETRIC_ALGORITHMS],
         requiredClaims: ['exp', 'sub'],
-        clockTolerance,
+        clockTolerance: bounds.clockTolerance,
         currentDate: new Date(now * 1000),
       }));
     } catch (error) {
@@ -80,12 +88,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const principal = principalOf(payload);
     if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
-    // OIDC Core §2: auth_time is when the user authenticated; one from the future is a forgery or a broken clock.
-    if (principal.authTime !== undefined && principal.authTime > now + clockTolerance) {
-      return { kind: 'invalid', reason: 'the token auth_time is in the future' };
-    }
-    cache.set(token, principal, principal.expiresAt);
-    return { kind: 'principal', principal };
+    const outcome = checkTokenTimes(principal, now, bounds);
+    if (outcome.kind === 'principal') cache.set(token, principal, principal.expiresAt);
+    return outcome;
   }
 
   return {
@@ -93,10 +98,42 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (token.length > maxTokenBytes) return { kind: 'invalid', reason: `the token is longer than ${maxTokenBytes} bytes` };
       const now = clock();
       const cached = cache.get(token, now);
-      if (cached !== undefined) return { kind: 'principal', principal: cached };
-      return verifyUncached(token, now);
+      // Checked again on every use: a clock set back must not revive a token these bounds refuse.
+      return cached === undefined ? verifyUncached(token, now) : checkTokenTimes(cached, now, bounds);
     },
   };
+}
+
+/** Resolves and checks the time bounds; throws a `TypeError` that names a bad option. */
+export function tokenTimeBounds(options: { clockTolerance?: number | undefined; maxTokenLifetime?: number | undefined }): TokenTimeBounds {
+  const bounds = { clockTolerance: options.clockTolerance ?? 60, maxTokenLifetime: options.maxTokenLifetime ?? 86_400 };
+  for (const [name, value] of Object.entries(bounds)) {
+    if (!(Number.isSafeInteger(value) && value >= 0)) throw new TypeError(`"${name}" must be a non-negative integer of seconds`);
+  }
+  return bounds;
+}
+
+/**
+ * Holds a verified token's times to the bounds, for JWTs and introspection answers alike, on every use.
+ * Revocations (OIDC Back-Channel Logout 1.0 §2.7) are kept for `maxTokenLifetime` plus twice
+ * `clockTolerance` (see `revocations.ts`): a token that may live longer could be used again once its
+ * logout is forgotten. RFC 9068 §2.2 makes `iat` the time of issue and OIDC Core §2 `auth_time` the
+ * time of authentication: one from the future is a forgery or a broken clock.
+ */
+export function checkTokenTimes(principal: Principal, now: number, bounds: TokenTimeBounds): TokenOutcome {
+  const reason = timeRefusal(principal, now, bounds);
+  return reason === undefined ? { kind: 'principal', principal } : { kind: 'invalid', reason };
+}
+
+function timeRefusal(principal: Principal, now: number, bounds: TokenTimeBounds): string | undefined {
+  const { clockTolerance, maxTokenLifetime } = bounds;
+  const { expiresAt, issuedAt, authTime } = principal;
+  if (expiresAt - now > maxTokenLifetime + clockTolerance) return 'the token expires too far in the future';
+  if (issuedAt !== undefined && issuedAt > now + clockTolerance) return 'the token iat is in the future';
+  // Both times come from the issuer's clock: no tolerance between them.
+  if (issuedAt !== undefined && expiresAt - issuedAt > maxTokenLifetime) return 'the token lives longer than the gateway accepts';
+  if (authTime !== undefined && authTime > now + clockTolerance) return 'the token auth_time is in the future';
+  return undefined;
 }
 
 class TokenRefusal extends Error {
@@ -114,6 +151,7 @@ export function principalOf(payload: JWTPayload): Principal | string {
   }
   if (clientId !== undefined && typeof clientId !== 'string') return 'the token client_id claim must be a string';
   if (sid !== undefined && typeof sid !== 'string') return 'the token sid claim must be a string';
+  if (iat !== undefined && !(typeof iat === 'number' && Number.isFinite(iat))) return 'the token iat claim must be a number';
   return Object.freeze({
     subject: sub,
     acr: acr as string | undefined,
@@ -122,7 +160,7 @@ export function principalOf(payload: JWTPayload): Principal | string {
     expiresAt: exp!,
     issuer: iss,
     sessionId: sid as string | undefined,
-    issuedAt: typeof iat === 'number' ? iat : undefined,
+    issuedAt: iat,
     claims: Object.freeze(payload),
   });
 }

@@ -21,6 +21,7 @@ export async function authenticate(
   verifier: TokenVerifier,
   revocations: Revocations,
   realm: string,
+  onUnavailable: (reason: string) => void = () => undefined,
 ): Promise<Authentication> {
   const credentials = credentialsOf(req, search);
   if (credentials.kind === 'none') return { kind: 'caller', caller: { kind: 'anonymous' } };
@@ -36,6 +37,8 @@ export async function authenticate(
     case 'invalid':
       return invalid(outcome.reason, realm);
     case 'unavailable':
+      // The caller learns only to retry; the operator learns why (the issuer's keys, its name, its network).
+      onUnavailable(outcome.reason);
       return refused(503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be checked right now; retry shortly', { 'retry-after': '5' });
     case 'principal': {
       let revoked: string | undefined;

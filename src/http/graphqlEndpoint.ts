@@ -22,6 +22,8 @@ export interface GraphQLEndpointOptions {
   readonly realm: string;
   readonly maxBodyBytes: number;
   readonly canReauthenticateClaim: string;
+  /** Where operators learn why tokens cannot be checked (at most one line per 30 s). */
+  readonly warn: (message: string) => void;
 }
 
 /**
@@ -30,11 +32,12 @@ export interface GraphQLEndpointOptions {
  */
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> {
   const { apollo, trusted, clock } = options;
+  const unavailable = rateLimited(30_000, (reason: string) => options.warn(`access tokens cannot be checked (answered 503): ${reason}`));
   return async (req, res, search) => {
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'refused') return sendErrors(res, body.status, 'BAD_REQUEST', body.message, body.headers);
 
-    const authentication = await authenticate(req, search, options.verifier, options.revocations, options.realm);
+    const authentication = await authenticate(req, search, options.verifier, options.revocations, options.realm, unavailable);
     if (authentication.kind === 'refused') {
       return sendErrors(res, authentication.status, authentication.code, authentication.message, authentication.headers);
     }
@@ -59,5 +62,16 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
       context: async () => context,
     });
     await sendGraphQLResponse(res, response);
+  };
+}
+
+/** `log`, called at most once per `intervalMs`: an outage is reported, not repeated for every request. */
+function rateLimited<T>(intervalMs: number, log: (value: T) => void): (value: T) => void {
+  let last = -Infinity;
+  return (value) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log(value);
   };
 }

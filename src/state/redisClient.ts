@@ -1,6 +1,12 @@
 import { createClient } from '@keyv/redis';
 
-export type RedisClient = ReturnType<typeof createClient>;
+/** What closing needs of a node-redis client. */
+interface ClosableClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  quit(): Promise<unknown>;
+  destroy(): void;
+}
 
 /**
  * A Redis client that never makes a request wait for Redis: without the offline queue a command fails
@@ -8,7 +14,7 @@ export type RedisClient = ReturnType<typeof createClient>;
  * backing off to 2 s. Connecting starts here and is never awaited, so a gateway whose Redis is down
  * at start-up still starts, and recovers when Redis comes.
  */
-export function createRedisClient(url: string, options: { name: string; warn: (message: string) => void }): RedisClient {
+export function createRedisClient(url: string, options: { name: string; warn: (message: string) => void }) {
   const client = createClient({
     url,
     disableOfflineQueue: true,
@@ -32,7 +38,7 @@ export function createRedisClient(url: string, options: { name: string; warn: (m
  * Closes a client within `timeoutMs`: QUIT when Redis answers, otherwise (Redis away, or QUIT
  * unanswered) the socket is destroyed. Never rejects, never waits for a Redis that does not come.
  */
-export async function closeRedisClient(client: RedisClient, timeoutMs = 1_000): Promise<void> {
+export async function closeRedisClient(client: ClosableClient, timeoutMs = 1_000): Promise<void> {
   const destroy = (): void => {
     try {
       if (client.isOpen) client.destroy();

@@ -116,7 +116,82 @@ describe('discoverKeys', () => {
     const verifier = createTokenVerifier({ issuer: `${issuer.issuer}/`, audience: issuer.audience, keys: discoverKeys(`${issuer.issuer}/`), clock: () => now });
     expect(await verifier.verify(await issuer.sign({ iss: `${issuer.issuer}/` }))).toEqual({
       kind: 'unavailable',
-      reason: 'the discovery document names another issuer',
+      reason: `the discovery document names the issuer "${issuer.issuer}", but OIDC_ISSUER is "${issuer.issuer}/"; they must be identical`,
     });
+  });
+});
+
+describe('token lifetime (a revocation must outlive every token it matches)', () => {
+  const DAY = 86_400;
+  const TOLERANCE = 60;
+
+  it('accepts a token without iat whose exp is exactly maxTokenLifetime + clockTolerance away', async () => {
+    now = T0;
+    const token = await issuer.sign({ exp: T0 + DAY + TOLERANCE }, { omit: ['iat'] });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toMatchObject({ kind: 'principal' });
+  });
+
+  it('refuses a token without iat whose exp is one second further than maxTokenLifetime + clockTolerance', async () => {
+    now = T0;
+    const token = await issuer.sign({ exp: T0 + DAY + TOLERANCE + 1 }, { omit: ['iat'] });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token expires too far in the future' });
+  });
+
+  it('refuses a token whose exp is 1e308', async () => {
+    now = T0;
+    const token = await issuer.sign({ exp: 1e308 });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token expires too far in the future' });
+  });
+
+  it('accepts a token issued for exactly maxTokenLifetime', async () => {
+    now = T0;
+    const token = await issuer.sign({ iat: T0 - 10, exp: T0 - 10 + DAY });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toMatchObject({ kind: 'principal' });
+  });
+
+  it('refuses a token issued for one second longer than maxTokenLifetime', async () => {
+    now = T0;
+    const token = await issuer.sign({ iat: T0 - 10, exp: T0 - 10 + DAY + 1 });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token lives longer than the gateway accepts' });
+  });
+
+  it('accepts a token whose iat is exactly clockTolerance in the future', async () => {
+    now = T0;
+    const token = await issuer.sign({ iat: T0 + TOLERANCE });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toMatchObject({ kind: 'principal' });
+  });
+
+  it('refuses a token whose iat is one second further in the future than clockTolerance', async () => {
+    now = T0;
+    const token = await issuer.sign({ iat: T0 + TOLERANCE + 1 });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token iat is in the future' });
+  });
+
+  it('refuses a token whose auth_time is one second further in the future than clockTolerance', async () => {
+    now = T0;
+    const token = await issuer.sign({ acr: GOLD, auth_time: T0 + TOLERANCE + 1 });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token auth_time is in the future' });
+  });
+
+  it('holds tokens to a maxTokenLifetime option smaller than the default', async () => {
+    now = T0;
+    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: discoverKeys(issuer.issuer), clock: () => now, maxTokenLifetime: 600 });
+    const token = await issuer.sign({ exp: T0 + 600 + TOLERANCE + 1 }, { omit: ['iat'] });
+    expect(await verifier.verify(token)).toEqual({ kind: 'invalid', reason: 'the token expires too far in the future' });
+  });
+
+  it('stops serving a cached token once the clock is set back further than its lifetime allows', async () => {
+    now = T0;
+    const verifier = verifierWith(discoverKeys(issuer.issuer));
+    const token = await issuer.sign({ exp: T0 + DAY + TOLERANCE }, { omit: ['iat'] });
+    await verifier.verify(token);
+    now = T0 - 1;
+    expect(await verifier.verify(token)).toEqual({ kind: 'invalid', reason: 'the token expires too far in the future' });
+  });
+
+  it('throws a TypeError naming maxTokenLifetime when it is not a non-negative integer', () => {
+    expect(() => createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: discoverKeys(issuer.issuer), maxTokenLifetime: 1.5 })).toThrow(
+      new TypeError('"maxTokenLifetime" must be a non-negative integer of seconds'),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
@@ -26,6 +26,11 @@ export interface TestIssuer {
   /** A key the issuer does not publish (until `publish`). */
   newKey(kid: string): Promise<TestKey>;
   publish(key: TestKey): void;
+  /**
+   * RFC 7662 answers of `POST /introspect` (announced as `introspection_endpoint`), by token; any other
+   * token, or a request without client credentials, is answered `{ "active": false }`.
+   */
+  readonly introspection: Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -44,11 +49,16 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
     if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.slowMs));
     if (req.url === '/.well-known/openid-configuration') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: `${issuer}/introspect` }));
     } else if (req.url === '/jwks') {
       state.jwksFetches += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ keys: published }));
+    } else if (req.url === '/introspect' && req.method === 'POST') {
+      const form = new URLSearchParams(await readText(req));
+      const known = req.headers.authorization?.startsWith('Basic ') ? state.introspection.get(form.get('token') ?? '') : undefined;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(known ?? { active: false }));
     } else {
       res.writeHead(404).end();
     }
@@ -74,6 +84,7 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
     publish(extra) {
       published.push(extra.publicJwk);
     },
+    introspection: new Map(),
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
@@ -81,4 +92,10 @@ export async function startTestIssuer(options: { now: () => number; audience?: s
       }),
   };
   return state;
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
