@@ -34,12 +34,21 @@ export function checkRequirement(
   return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
 }
 
-/** The error for a one-time step-up that this authentication has already used. */
+/**
+ * The error for a one-time step-up that this authentication has already used. Its challenge asks for a
+ * new login: followed as it is, the requirement's own challenge (`max_age="300"`) lets the provider
+ * answer from its session with the same `auth_time`, which is used too, and the client loops. So the
+ * challenge carries `max_age="0"` (RFC 9470 §3; OIDC Core §3.1.2.1: the provider must re-authenticate
+ * the user), and the extensions say why (`once: true`) and what to add to the authorization request
+ * (`prompt: "login"`, OIDC Core §3.1.2.1) for a provider that does not act on `max_age=0` alone. The
+ * field itself still asks only its own requirement of the new token.
+ */
 export function consumedError(ladder: Ladder, state: StepUpState, requirement: Requirement, options: Omit<GatewayErrorOptions, 'extensions'> = {}): GraphQLError {
-  state.unmet.push(requirement);
+  const relogin = { ...requirement, maxAge: 0 };
+  state.unmet.push(relogin);
   return gatewayError('STEP_UP_REQUIRED', 'This authentication has already served its one-time step-up; authenticate again', {
     ...options,
-    extensions: { ...challengeOf(ladder, requirement), once: true },
+    extensions: { ...challengeOf(ladder, relogin), once: true, prompt: 'login' },
   });
 }
 

@@ -3,7 +3,9 @@ import type { ServerResponse } from 'node:http';
 /**
  * The dev-mode demo client at `/`: a public OAuth client (guthib-web, PKCE) in one page, so that a
  * person can sign in as alice, meet a challenge, step up with TOTP and transfer a repository.
- * On a challenge it builds the new authorization request from the WWW-Authenticate header alone.
+ * On a challenge it builds the new authorization request from the WWW-Authenticate header (RFC 9470 §3:
+ * `acr_values`, `max_age`), adding `prompt=login` when the refusal is a used one-time step-up
+ * (`extensions.once`, `extensions.prompt`; OIDC Core §3.1.2.1).
  */
 export function sendDemoApp(res: ServerResponse, issuer: string): void {
   res.writeHead(200, {
@@ -23,7 +25,8 @@ pre{background:#f4f4f4;padding:.6rem;white-space:pre-wrap;word-break:break-all}.
 <p><button id="signin">Sign in (password: silver)</button><button id="signout">Sign out at the provider</button></p>
 <h2>Try</h2>
 <p><button data-op="browse">Browse repositories</button><button data-op="cards">My payment methods (HIGH)</button>
-<button data-op="transfer">Transfer alice/gut to bob (HIGH, once)</button></p>
+<button data-op="transfer">Transfer alice/gut to bob (HIGH, once)</button>
+<button data-op="transferWebsite">Transfer alice/website to bob (HIGH, once)</button></p>
 <div id="challenge" class="challenge" hidden><p id="why"></p><button id="stepup">Step up and retry</button></div>
 <h2>Answer</h2><pre id="out">…</pre>
 <script type="module">
@@ -32,6 +35,7 @@ const OPS = {
   browse: '{ repositories { name owner { login } } viewer { login } }',
   cards: '{ viewer { login paymentMethods { brand last4 } } }',
   transfer: 'mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name owner { login } } }',
+  transferWebsite: 'mutation { transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { name owner { login } } }',
 };
 const $ = (id) => document.getElementById(id);
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
@@ -78,10 +82,19 @@ async function run(op) {
   const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: 'Bearer ' + token } : {}) },
     body: JSON.stringify({ query: OPS[op] }) });
   const challenge = response.headers.get('www-authenticate');
-  $('out').textContent = 'HTTP ' + response.status + (challenge ? '\\nWWW-Authenticate: ' + challenge : '') + '\\n\\n' + JSON.stringify(await response.json(), null, 2);
+  const body = await response.json();
+  $('out').textContent = 'HTTP ' + response.status + (challenge ? '\\nWWW-Authenticate: ' + challenge : '') + '\\n\\n' + JSON.stringify(body, null, 2);
   const params = Object.fromEntries([...(challenge ?? '').matchAll(/(acr_values|max_age)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  // A used one-time step-up (once: true) is no weaker token: the same sign-in cannot serve twice. Its
+  // challenge says max_age 0 and its extensions prompt login, so the provider asks for a new login
+  // instead of answering from its session with the same, used, auth_time (the client would loop).
+  const once = (body.errors ?? []).find((error) => error.extensions?.once === true);
+  if (once?.extensions.prompt) params.prompt = once.extensions.prompt;
   $('challenge').hidden = !params.acr_values && !params.max_age;
-  $('why').textContent = 'The gateway asks for a stronger or fresher sign-in: acr_values ' + (params.acr_values ?? '-') + ', max_age ' + (params.max_age ?? '-') + '.';
+  $('why').textContent = once
+    ? 'This sign-in has already served its one-time step-up: each transfer needs a sign-in of its own. Sign in again (prompt ' + params.prompt + ', max_age ' + params.max_age + ').'
+    : 'The gateway asks for a stronger or fresher sign-in: acr_values ' + (params.acr_values ?? '-') + ', max_age ' + (params.max_age ?? '-') + '.';
+  $('stepup').textContent = once ? 'Sign in again and retry' : 'Step up and retry';
   $('stepup').onclick = () => { sessionStorage.setItem('pending', op); authorize(params); };
   showWho();
 }

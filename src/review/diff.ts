@@ -25,7 +25,8 @@ export interface PolicySide {
  * schemas: the result is records; printing and exit codes belong to the caller.
  *
  * - **weakened**: a requirement removed, a lower level, a longer (or no) max age — on a field that is still
- *   there — or a field of a protected type moved out to a place that protects it less.
+ *   there — or a field of a protected type moved out to a place that protects it less. A level change
+ *   names the acr strings it lets in (or, strengthened, shuts out).
  * - **strengthened**: a field that is still there asks more, and nowhere less.
  * - **added**: a new field that carries a requirement.
  * - **removed field**: a protected field that is gone (and did not reappear weaker elsewhere).
@@ -76,8 +77,12 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
   const weakerBy: string[] = [];
   const strongerBy: string[] = [];
   const rank = (level: string | undefined) => (level === undefined ? -1 : ladder.byName.get(level)!.rank);
-  if (rank(after.level) < rank(before.level)) weakerBy.push(`level ${before.level} → ${after.level ?? 'any'}`);
-  if (rank(after.level) > rank(before.level)) strongerBy.push(`level ${before.level ?? 'any'} → ${after.level}`);
+  if (rank(after.level) < rank(before.level)) {
+    weakerBy.push(`level ${before.level} → ${after.level ?? 'any'}${acrNote('also accepts', acrsBetween(ladder, after.level, before.level))}`);
+  }
+  if (rank(after.level) > rank(before.level)) {
+    strongerBy.push(`level ${before.level ?? 'any'} → ${after.level}${acrNote('no longer accepts', acrsBetween(ladder, before.level, after.level))}`);
+  }
   const age = (value: number | undefined) => value ?? Number.POSITIVE_INFINITY;
   const ageText = (value: number | undefined) => (value === undefined ? 'none' : `${value} s`);
   if (age(after.maxAge) > age(before.maxAge)) weakerBy.push(`max age ${ageText(before.maxAge)} → ${ageText(after.maxAge)}`);
@@ -87,6 +92,21 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
   if (weakerBy.length > 0) return { coordinate, kind: 'weakened', before, after, reason: [...weakerBy, ...strongerBy].join(', ') };
   if (strongerBy.length > 0) return { coordinate, kind: 'strengthened', before, after, reason: strongerBy.join(', ') };
   return undefined;
+}
+
+/**
+ * The acr strings of the levels from `lower` (included) up to `higher` (excluded): the tokens a level
+ * change lets in or shuts out. A level may have several acr strings, and a reviewer cannot see them in
+ * the level's name. None when either side has no level: "any" says it already.
+ */
+function acrsBetween(ladder: Ladder, lower: string | undefined, higher: string | undefined): string[] {
+  if (lower === undefined || higher === undefined) return [];
+  const [from, to] = [ladder.byName.get(lower)!.rank, ladder.byName.get(higher)!.rank];
+  return ladder.levels.filter((level) => level.rank >= from && level.rank < to).flatMap((level) => level.acrs);
+}
+
+function acrNote(verb: string, acrs: readonly string[]): string {
+  return acrs.length === 0 ? '' : ` (${verb} ${acrs.join(' ')})`;
 }
 
 /** `HIGH within 300 s`, `any valid token`, `any level within 60 s`. */

@@ -8,7 +8,10 @@ import type { Requirement } from './requirement.js';
 export interface Challenge {
   /** The level as the schema writes it, e.g. `HIGH`; absent when only freshness is asked. */
   readonly requiredAcr?: string;
-  /** Space-separated acr strings of every level that satisfies, weakest first (OIDC Core §3.1.2.1). */
+  /**
+   * Space-separated acr strings of every level that satisfies, weakest first, every acr string of each
+   * (OIDC Core §3.1.2.1: `acr_values` in order of preference; RFC 9470 §3: any of them will do).
+   */
   readonly acrValues?: string;
   /** Seconds: the authentication must be at most this old. */
   readonly maxAge?: number;
@@ -21,18 +24,22 @@ export function challengeOf(ladder: Ladder, requirement: Requirement): Challenge
     challenge.requiredAcr = required.name;
     challenge.acrValues = ladder.levels
       .filter((level) => level.rank >= required.rank)
-      .map((level) => level.acr)
+      .flatMap((level) => level.acrs)
       .join(' ');
   }
   if (requirement.maxAge !== undefined) challenge.maxAge = requirement.maxAge;
   return challenge;
 }
 
-/** A sentence for humans, used as the error message and as `error_description`. */
+/**
+ * A sentence for humans, used as the error message and as `error_description`. A max age of 0 asks for
+ * a new login (OIDC Core §3.1.2.1 `max_age`), not for an authentication "within the last 0 seconds".
+ */
 export function describeChallenge(challenge: Challenge): string {
-  const level = challenge.requiredAcr === undefined ? 'Authentication' : `Authentication at level ${challenge.requiredAcr}`;
+  const at = challenge.requiredAcr === undefined ? '' : ` at level ${challenge.requiredAcr}`;
+  if (challenge.maxAge === 0) return `A new authentication${at} is required`;
   const age = challenge.maxAge === undefined ? '' : ` within the last ${challenge.maxAge} seconds`;
-  return `${level}${age} is required`;
+  return `Authentication${at}${age} is required`;
 }
 
 /**

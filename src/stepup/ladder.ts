@@ -1,6 +1,6 @@
 /**
  * The ACR ladder: named levels, ordered from weakest to strongest, each mapped to the
- * `acr` string an OpenID Provider puts in its tokens (OIDC Core §2, the `acr` claim) and
+ * `acr` strings an OpenID Provider puts in its tokens (OIDC Core §2, the `acr` claim) and
  * optionally given a max age after which an authentication no longer counts at that level.
  *
  * acr strings are opaque URIs: they are never compared lexically, only ranked by the ladder.
@@ -10,14 +10,24 @@
 export interface LevelDefinition {
   /** The name the schema writes, e.g. `HIGH` in `@isAuthenticated(acrValue: HIGH)`. */
   readonly name: string;
-  /** The `acr` string the identity provider issues for this level. */
-  readonly acr: string;
+  /**
+   * The `acr` string the identity provider issues for this level, or several: a provider may issue more
+   * acr values than the organisation has levels (LemonLDAP::NG's `loa-3` and `loa-4` may both be HIGH).
+   * Each reaches this level, and a challenge asks for all of them.
+   */
+  readonly acr: string | readonly string[];
   /** Seconds after `auth_time` during which a token still counts at this level. No limit when absent. */
   readonly maxAge?: number | undefined;
 }
 
 /** A level placed on a ladder; `rank` 0 is the weakest. */
-export interface Level extends LevelDefinition {
+export interface Level {
+  readonly name: string;
+  /** The first of `acrs`: the one to name when a single acr string is wanted (minting a dev token). */
+  readonly acr: string;
+  /** Every acr string that reaches this level, in configured order; never empty. */
+  readonly acrs: readonly string[];
+  readonly maxAge?: number | undefined;
   readonly rank: number;
 }
 
@@ -39,9 +49,10 @@ const LEVEL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /**
  * Builds a ladder from its levels, weakest first. Throws a `TypeError` naming the bad level when
- * the definition cannot be a ladder: a name that is not a GraphQL name, a duplicate name or acr,
- * a max age that is not a non-negative integer, or a stronger level that outlives a weaker one
- * (that would let decay promote a token instead of demoting it).
+ * the definition cannot be a ladder: a name that is not a GraphQL name, a duplicate name, an acr
+ * string used twice (in one level or in two: a token's `acr` must name one level), an empty list of
+ * acr strings, a max age that is not a non-negative integer, or a stronger level that outlives a
+ * weaker one (that would let decay promote a token instead of demoting it).
  */
 export function createLadder(definitions: readonly LevelDefinition[] = DEFAULT_LEVELS): Ladder {
   if (!Array.isArray(definitions) || definitions.length === 0) {
@@ -55,26 +66,42 @@ export function createLadder(definitions: readonly LevelDefinition[] = DEFAULT_L
     if (typeof name !== 'string' || !LEVEL_NAME.test(name)) {
       throw new TypeError(`ladder level #${rank + 1}: "name" must be a GraphQL name such as HIGH`);
     }
-    if (typeof acr !== 'string' || acr.length === 0) {
-      throw new TypeError(`ladder level ${name}: "acr" must be a non-empty string`);
-    }
+    const acrs = acrsOf(name, acr);
     if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
       throw new TypeError(`ladder level ${name}: "maxAge" must be a non-negative integer of seconds`);
     }
     if (byName.has(name)) throw new TypeError(`ladder level ${name} is defined twice`);
-    if (byAcr.has(acr)) throw new TypeError(`ladder level ${name}: acr "${acr}" already belongs to ${byAcr.get(acr)!.name}`);
+    for (const one of acrs) {
+      const owner = byAcr.get(one);
+      if (owner !== undefined) throw new TypeError(`ladder level ${name}: acr "${one}" already belongs to ${owner.name}`);
+    }
     const weaker = levels.at(-1);
     if (weaker?.maxAge !== undefined && (maxAge === undefined || maxAge > weaker.maxAge)) {
       throw new TypeError(
         `ladder level ${name}: "maxAge" must not exceed that of the weaker level ${weaker.name} (${weaker.maxAge} s)`,
       );
     }
-    const level: Level = Object.freeze({ name, acr, maxAge, rank });
+    const level: Level = Object.freeze({ name, acr: acrs[0]!, acrs, maxAge, rank });
     levels.push(level);
     byName.set(name, level);
-    byAcr.set(acr, level);
+    for (const one of acrs) byAcr.set(one, level);
   }
   return Object.freeze({ levels: Object.freeze(levels), byName, byAcr });
+}
+
+/**
+ * A level's acr strings as a frozen non-empty list: one string is a list of one. Throws a `TypeError`
+ * naming the level for anything else, or for a string listed twice.
+ */
+function acrsOf(name: string, acr: unknown): readonly string[] {
+  const list: unknown[] = Array.isArray(acr) ? acr : [acr];
+  if (list.length === 0 || !list.every((one) => typeof one === 'string' && one.length > 0)) {
+    throw new TypeError(`ladder level ${name}: "acr" must be a non-empty string or a non-empty list of them`);
+  }
+  const acrs = list as string[];
+  const twice = acrs.find((one, index) => acrs.indexOf(one) !== index);
+  if (twice !== undefined) throw new TypeError(`ladder level ${name}: acr "${twice}" is listed twice`);
+  return Object.freeze([...acrs]);
 }
 
 /** What the decay rule needs to know about an authentication. */

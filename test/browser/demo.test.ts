@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { authenticator } from 'otplib';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
 import { startDevGateway } from '../helpers/devGateway.js';
@@ -15,7 +15,6 @@ describe.skipIf(!hasChromium)('the demo client in Chromium', () => {
   let gateway: Gateway;
   let browser: Browser;
   beforeAll(async () => {
-    gateway = await startDevGateway();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -23,6 +22,12 @@ describe.skipIf(!hasChromium)('the demo client in Chromium', () => {
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
+  });
+  // A gateway per test: each starts from the seeded data (alice owns gut and website) and a fresh provider.
+  beforeEach(async () => {
+    gateway = await startDevGateway();
+  });
+  afterEach(async () => {
     await gateway?.close();
   });
 
@@ -52,5 +57,53 @@ describe.skipIf(!hasChromium)('the demo client in Chromium', () => {
 
     expect(await page.textContent('#who')).toContain('acr urn:mace:incommon:iap:gold');
     expect(await page.textContent('#out')).toContain('"login": "bob"');
+  }, 60_000);
+
+  it('asks a fresh gold session to sign in again for a second one-time transfer, and then transfers', async () => {
+    const page = await browser.newPage();
+    const home = `${gateway.issuer}/`;
+    const signInWithTotp = async (totpAt: number) => {
+      await page.fill('input[name=username]', 'alice');
+      await page.fill('input[name=password]', DEV_USERS['alice']!.password);
+      await page.click('button[type=submit]');
+      await page.fill('input[name=otp]', authenticator.clone({ epoch: totpAt }).generate(DEV_USERS['alice']!.totpSecret));
+      await page.click('button[type=submit]');
+      await page.waitForURL(home);
+    };
+    await page.goto(home);
+    await page.click('#signin');
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', DEV_USERS['alice']!.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(home);
+    await page.waitForFunction(() => document.getElementById('who')!.textContent!.includes('silver'));
+    await page.click('[data-op=transfer]');
+    await page.waitForSelector('#challenge:not([hidden])');
+    await page.click('#stepup');
+    await signInWithTotp(Date.now());
+    await page.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('HTTP 200'));
+
+    // The same fresh gold token again: used. The banner says so, and not "stronger or fresher".
+    await page.click('[data-op=transferWebsite]');
+    await page.waitForFunction(() => document.getElementById('out')!.textContent!.includes('max_age="0"'));
+    expect(await page.textContent('#why')).toMatch(/^This sign-in has already served its one-time step-up/);
+
+    // A new authorization request that forces a new login: the provider asks for the password and a code
+    // again although its gold session is seconds old. auth_time has one-second resolution: the new login
+    // must land in a later second to be a new authentication.
+    await page.waitForTimeout(1_100);
+    const [authorization] = await Promise.all([
+      page.waitForRequest((request) => new URL(request.url()).pathname === '/auth'),
+      page.click('#stepup'),
+    ]);
+    expect(Object.fromEntries(new URL(authorization.url()).searchParams)).toMatchObject({
+      acr_values: 'urn:mace:incommon:iap:gold',
+      max_age: '0',
+      prompt: 'login',
+    });
+    await page.waitForSelector('input[name=password]');
+    await signInWithTotp(Date.now() + 30_000); // the current code is spent: the next one (window ±1)
+    await page.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('HTTP 200'));
+    expect(await page.textContent('#out')).toContain('"name": "website"');
   }, 60_000);
 });

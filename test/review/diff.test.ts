@@ -42,7 +42,7 @@ describe('policy diff: weakenings', () => {
 
   it('2. flags a lower level', () => {
     expect(diff(BASE, change('transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)', 'transfer(id: ID!): Boolean @isAuthenticated(acrValue: MEDIUM)'))).toEqual([
-      'weakened Mutation.transfer: level HIGH → MEDIUM, max age 300 s → 43200 s',
+      'weakened Mutation.transfer: level HIGH → MEDIUM (also accepts urn:mace:incommon:iap:silver), max age 300 s → 43200 s',
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('policy diff: weakenings', () => {
 describe('policy diff: other changes', () => {
   it('11. calls a higher level strengthened', () => {
     expect(diff(BASE, change('email: String @isAuthenticated(acrValue: MEDIUM)', 'email: String @isAuthenticated(acrValue: HIGH)'))).toEqual([
-      'strengthened User.email: level MEDIUM → HIGH, max age 43200 s → 300 s',
+      'strengthened User.email: level MEDIUM → HIGH (no longer accepts urn:mace:incommon:iap:silver), max age 43200 s → 300 s',
     ]);
   });
 
@@ -130,6 +130,31 @@ describe('policy diff: other changes', () => {
 
   it('17. sees nothing when a new unprotected field is added', () => {
     expect(diff(BASE, change('email: String @isAuthenticated', 'login: String\n    email: String @isAuthenticated'))).toEqual([]);
+  });
+});
+
+describe('policy diff: levels with several acr strings', () => {
+  // LemonLDAP::NG issues `loa-<authentication level>`: more acr strings than the organisation has levels.
+  const lemon = () => createLadder([{ name: 'LOW', acr: ['loa-1', 'loa-2'] }, { name: 'HIGH', acr: ['loa-3', 'loa-4', 'loa-5'], maxAge: 300 }]);
+  const lemonDiff = (base: string, head: string) => {
+    const ladder = lemon();
+    const sideOf = (sdl: string): PolicySide => {
+      const schema = makeExecutableSchema({ typeDefs: [stepUpTypeDefs(), sdl] });
+      return { schema, table: buildPolicyTable(schema, ladder) };
+    };
+    return diffPolicies(sideOf(base), sideOf(head)).map(({ coordinate, kind, reason }) => `${kind} ${coordinate}: ${reason}`);
+  };
+
+  it('18. names every acr string a lower level lets in', () => {
+    expect(lemonDiff('type Query { a: String @isAuthenticated(acrValue: HIGH) }', 'type Query { a: String @isAuthenticated(acrValue: LOW) }')).toEqual([
+      'weakened Query.a: level HIGH → LOW (also accepts loa-1 loa-2), max age 300 s → none',
+    ]);
+  });
+
+  it('19. names every acr string a higher level shuts out', () => {
+    expect(lemonDiff('type Query { a: String @isAuthenticated(acrValue: LOW) }', 'type Query { a: String @isAuthenticated(acrValue: HIGH) }')).toEqual([
+      'strengthened Query.a: level LOW → HIGH (no longer accepts loa-1 loa-2), max age none → 300 s',
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bearerChallenge,
   challengeOf,
+  describeChallenge,
   insufficientAuthenticationChallenge,
   invalidTokenChallenge,
 } from '../../src/stepup/challenge.js';
@@ -25,6 +26,15 @@ describe('challengeOf', () => {
     });
   });
 
+  it('lists every acr string of every satisfying level, weakest first', () => {
+    const lemon = createLadder([
+      { name: 'LOW', acr: ['loa-1', 'loa-2'] },
+      { name: 'MEDIUM', acr: 'loa-3', maxAge: 3600 },
+      { name: 'HIGH', acr: ['loa-4', 'loa-5'], maxAge: 300 },
+    ]);
+    expect(challengeOf(lemon, { level: 'MEDIUM', maxAge: 3600 }).acrValues).toBe('loa-3 loa-4 loa-5');
+  });
+
   it('asks only for freshness when the requirement has no level', () => {
     expect(challengeOf(ladder, { maxAge: 60 })).toEqual({ maxAge: 60 });
   });
@@ -37,6 +47,10 @@ describe('WWW-Authenticate challenges', () => {
         'error_description="Authentication at level HIGH within the last 300 seconds is required", ' +
         'acr_values="urn:mace:incommon:iap:gold", max_age="300"',
     );
+  });
+
+  it('describes a max age of 0 as a new authentication', () => {
+    expect(describeChallenge({ requiredAcr: 'HIGH', maxAge: 0 })).toBe('A new authentication at level HIGH is required');
   });
 
   it('keeps double quotes and backslashes out of quoted values (RFC 6750 §3)', () => {

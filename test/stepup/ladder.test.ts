@@ -25,6 +25,31 @@ describe('the default ladder', () => {
   });
 });
 
+describe('a level with several acr strings', () => {
+  // LemonLDAP::NG issues `loa-<authentication level>`: more acr values than an organisation has levels.
+  const lemon = () =>
+    createLadder([
+      { name: 'LOW', acr: ['loa-1', 'loa-2'] },
+      { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 },
+    ]);
+
+  it('ranks a token carrying any of its acr strings at that level', () => {
+    expect(['loa-1', 'loa-2', 'loa-3', 'loa-4'].map((acr) => nominalLevel(lemon(), acr)?.name)).toEqual(['LOW', 'LOW', 'HIGH', 'HIGH']);
+  });
+
+  it('keeps every acr string of the level in order, the first as its acr', () => {
+    expect(lemon().byName.get('HIGH')).toMatchObject({ acr: 'loa-3', acrs: ['loa-3', 'loa-4'] });
+  });
+
+  it('gives a level written with one acr string a list of one', () => {
+    expect(ladder.byName.get('HIGH')!.acrs).toEqual([GOLD]);
+  });
+
+  it('decays a token with the second acr string like the first', () => {
+    expect(effectiveLevel(lemon(), { acr: 'loa-4', authTime: NOW - 301 }, NOW)?.name).toBe('LOW');
+  });
+});
+
 describe('decay', () => {
   it('keeps a gold authentication HIGH at exactly 300 seconds', () => {
     expect(levelOf(GOLD, 300)).toBe('HIGH');
@@ -78,6 +103,28 @@ describe('createLadder', () => {
   it('refuses two levels with the same acr and names both', () => {
     expect(() => createLadder([{ name: 'A', acr: 'x' }, { name: 'B', acr: 'x' }])).toThrow(
       new TypeError('ladder level B: acr "x" already belongs to A'),
+    );
+  });
+
+  it('refuses an acr string listed twice in one level and names the level', () => {
+    expect(() => createLadder([{ name: 'A', acr: ['x', 'y', 'x'] }])).toThrow(new TypeError('ladder level A: acr "x" is listed twice'));
+  });
+
+  it('refuses an acr string that a list gives to a second level and names both', () => {
+    expect(() => createLadder([{ name: 'A', acr: ['x', 'y'] }, { name: 'B', acr: ['z', 'y'] }])).toThrow(
+      new TypeError('ladder level B: acr "y" already belongs to A'),
+    );
+  });
+
+  it('refuses a level with an empty list of acr strings and names it', () => {
+    expect(() => createLadder([{ name: 'A', acr: [] }])).toThrow(
+      new TypeError('ladder level A: "acr" must be a non-empty string or a non-empty list of them'),
+    );
+  });
+
+  it('refuses an empty string in a list of acr strings and names the level', () => {
+    expect(() => createLadder([{ name: 'A', acr: ['x', ''] }])).toThrow(
+      new TypeError('ladder level A: "acr" must be a non-empty string or a non-empty list of them'),
     );
   });
 
