@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { startGateway } from '../src/server.js';
 import { HOST, portFromArgs, reportCpuOnSignal } from './guthib.js';
 import { AUDIENCE, ISSUER, localKeySet } from './keys.js';
+import { createGutHibGraph } from '../examples/guthib/index.js';
 
 const file = join(mkdtempSync(join(tmpdir(), 'bench-gateway-')), 'config.json');
 writeFileSync(file, JSON.stringify({ tokenCacheSize: Number(process.env['BENCH_TOKEN_CACHE'] ?? 10_000), limits: { maxAliases: 500, maxAliasesPerField: 200 } }));
@@ -18,7 +19,7 @@ const config = loadConfig(
   { PORT: String(portFromArgs()), HOST, OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, STEP_UP_CONFIG: file },
   resolve(import.meta.dirname, '..'),
 );
-const gateway = await startGateway(config, { keys: localKeySet(), warn: () => undefined });
+const gateway = await startGateway(config, { graph: createGutHibGraph(), keys: localKeySet(), warn: () => undefined });
 reportCpuOnSignal();
 console.log(`READY ${gateway.url}`);
 process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)));

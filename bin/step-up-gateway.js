@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The package ships TypeScript; tsx loads it. `npx step-up-gateway policy …`
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// `npx step-up-gateway policy …`: the compiled command-line entry (`npm run build` writes dist/).
+await import('../dist/src/cli/main.js');

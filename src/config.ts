@@ -35,7 +35,9 @@ export interface Config {
   readonly introspection: boolean;
   /** `maxBodyBytes`: the largest request body accepted. Default 1 MiB. */
   readonly maxBodyBytes: number;
-  /** `schemaDir`: the folder of `.graphql` files. Default `schema`. */
+  /** `graph`: path of an ES module whose default export is the graph to serve (`GraphDefinition`, or a function returning one). Absent: `npm start` serves the GutHib example. */
+  readonly graph: string | undefined;
+  /** `schemaDir`: the folder of `.graphql` files the `policy` commands read by default. Default `schema`. */
   readonly schemaDir: string;
   /** `devKeyDir`: where dev mode keeps its signing key (git-ignored). Default `.dev-keys`. */
   readonly devKeyDir: string;
@@ -111,7 +113,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
-  'introspection', 'maxBodyBytes', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
+  'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
   'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
 ] as const;
 
@@ -158,6 +160,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     realm: string(file, 'realm', 'guthib'),
     introspection: boolean(file, 'introspection', issuer === undefined),
     maxBodyBytes: integer(file, 'maxBodyBytes', 1_048_576),
+    graph: file['graph'] === undefined ? undefined : filePath(file['graph'], 'graph', cwd),
     schemaDir: folder('schemaDir', 'schema'),
     devKeyDir: folder('devKeyDir', '.dev-keys'),
     redisUrl: redisUrlOf(env['REDIS_URL']),
@@ -172,6 +175,11 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
   });
+}
+
+function filePath(value: unknown, key: string, cwd: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`config "${key}" must be a file path`);
+  return resolve(cwd, value);
 }
 
 function stringList(file: ConfigFile, key: keyof ConfigFile, fallback: readonly string[]): readonly string[] {

@@ -1,8 +1,13 @@
 /**
- * The public API: what a team needs to put `@isAuthenticated` on its own schema.
- * See README.md, "Put the directive on your own schema".
+ * The public API: what a team needs to put `@isAuthenticated` on its own graph, in its own Apollo Server
+ * (`createStepUp`) or behind this gateway (`startGateway` with a `GraphDefinition`), and the building
+ * blocks `createStepUp` assembles. The pure policy engine is also `step-up-gateway/policy`.
+ * See README.md, "Use it on your own graph".
  */
-export { stepUpTypeDefs, readSchemaFolder } from './graphql/loadSchema.js';
+export { createStepUp } from './graphql/createStepUp.js';
+export type { StepUp, StepUpOptions, StepUpRequestContext } from './graphql/createStepUp.js';
+export type { GraphDefinition, GraphRequest } from './gateway/graph.js';
+export { stepUpTypeDefs, readSchemaFolder, withStepUpTypeDefs } from './graphql/loadSchema.js';
 export { createACRValueScalar } from './graphql/acrScalar.js';
 export { buildPolicyTable, DIRECTIVE_NAME } from './graphql/policyTable.js';
 export type { PolicyEntry, PolicySource, PolicyTable } from './graphql/policyTable.js';

@@ -2,14 +2,19 @@
  * Process entry: configuration → gateway → graceful shutdown.
  * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
  */
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
+import { loadGraph } from './gateway/loadGraph.js';
 import { SHUTDOWN_GRACE_MS } from './graphql/apollo.js';
 import { DEV_USERS } from './idp/devUsers.js';
 import { startGateway } from './server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const gateway = await startGateway(config);
+  // No graph configured: the GutHib example, loaded by path so that the engine never imports it.
+  const graph = await loadGraph(config.graph ?? fileURLToPath(new URL('../examples/guthib/index.js', import.meta.url)));
+  const gateway = await startGateway(config, { graph });
+  console.log(`Serving ${graph.name ?? (config.graph === undefined ? 'the GutHib example' : config.graph)}`);
   if (gateway.devKey !== undefined) {
     console.log(
       [

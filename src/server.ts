@@ -8,19 +8,15 @@ import { discoverKeys } from './auth/discoverKeys.js';
 import { createGatewayVerifier } from './auth/gatewayVerifier.js';
 import { createRevocations } from './auth/revocations.js';
 import type { Config } from './config.js';
-import { createInMemorySource } from './domain/inMemorySource.js';
-import { resolvers } from './domain/resolvers.js';
-import type { GutHibSource } from './domain/source.js';
+import type { GraphDefinition } from './gateway/graph.js';
 import { createACRValueScalar } from './graphql/acrScalar.js';
 import { createApollo } from './graphql/apollo.js';
-import { readSchemaFolder } from './graphql/loadSchema.js';
+import { withStepUpTypeDefs } from './graphql/loadSchema.js';
 import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
 import { requestUrl, sendErrors, sendJson } from './http/respond.js';
-import { sendDemoApp } from './idp/demoApp.js';
-import { createDevProvider, type DevProvider } from './idp/devProvider.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
 import { lintPolicy } from './review/lint.js';
@@ -29,8 +25,8 @@ import { createMemoryState } from './state/store.js';
 import { createLadder } from './stepup/ladder.js';
 
 export interface GatewayOptions {
-  /** The example graph's data. Default: a fresh in-memory copy of the seed. */
-  readonly source?: GutHibSource;
+  /** The graph to serve: its SDL, resolvers and per-request context. */
+  readonly graph: GraphDefinition;
   /** The current time in seconds since the epoch, for every check. Default: the system clock. */
   readonly clock?: () => number;
   /** Where warnings go (policy lint, an issuer or Redis out of reach). Default: `console.warn`. */
@@ -48,8 +44,6 @@ export interface Gateway {
   readonly issuer: string;
   /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
   readonly devKey: DevKey | undefined;
-  /** Present in dev mode: the embedded OpenID Provider. */
-  readonly devProvider: DevProvider | undefined;
   readonly policy: PolicyTable;
   /** Stops accepting requests, lets those in flight finish, and closes. */
   close(): Promise<void>;
@@ -63,14 +57,15 @@ export const DEV_RESOURCE = 'urn:guthib:api';
  * Builds the gateway from its configuration and starts listening. Programmer mistakes (a schema
  * naming an unknown level, a bad ladder, a malformed manifest) throw here, before any port is opened.
  */
-export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
+  const { graph } = options;
   const clock = options.clock ?? systemClock;
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const log = options.log ?? ((message: string) => console.log(message));
   const ladder = createLadder(config.ladder);
   const schema = makeExecutableSchema({
-    typeDefs: readSchemaFolder(config.schemaDir),
-    resolvers: [resolvers, { ACRValue: createACRValueScalar(ladder) }],
+    typeDefs: withStepUpTypeDefs(graph.typeDefs),
+    resolvers: [...[graph.resolvers ?? []].flat(), { ACRValue: createACRValueScalar(ladder) }],
   });
   const policy = buildPolicyTable(schema, ladder);
   for (const finding of lintPolicy(schema, policy)) warn(`policy lint (${finding.rule}): ${finding.message}`);
@@ -109,10 +104,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
   // login pages and from `npm run token` are the same kind of token.
   const devSecret = randomBytes(24).toString('base64url');
+  // Loaded only in dev mode: importing the gateway never loads oidc-provider.
   const idp =
     devKey === undefined
       ? undefined
-      : await createDevProvider({
+      : await (await import('./idp/devProvider.js')).createDevProvider({
           issuer,
           signingJwk: devKey.privateJwk,
           gatewayAudience: config.audience,
@@ -132,7 +128,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     revocations,
     trusted,
     ledger: createOnceLedger(state),
-    source: options.source ?? createInMemorySource(),
+    createContext: graph.createContext?.bind(graph),
     clock,
     realm: config.realm,
     maxBodyBytes: config.maxBodyBytes,
@@ -149,7 +145,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (url.pathname === '/graphql') return graphql(req, res, url.search);
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/backchannel-logout') return logout(req, res);
-    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return sendDemoApp(res, issuer);
+    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return (await import('./idp/demoApp.js')).sendDemoApp(res, issuer);
     if (idp !== undefined) return idp.handle(req, res, url.pathname);
     return sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
   }
@@ -173,7 +169,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     url: `http://${host}:${port}/graphql`,
     issuer,
     devKey,
-    devProvider: idp,
     policy,
     async close() {
       // Apollo's drain stops accepting, lets requests in flight finish for the grace period, then

@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { readSchemaFolder } from '../graphql/loadSchema.js';
+import { readSchemaFolder, withStepUpTypeDefs } from '../graphql/loadSchema.js';
 import { buildPolicyTable } from '../graphql/policyTable.js';
 import { loadManifest } from '../persisted/manifest.js';
 import { diffPolicies, formatChanges, type PolicySide } from '../review/diff.js';
@@ -72,7 +72,7 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
       return 0;
     }
     case 'lint': {
-      const findings = lintSdl(readSchemaFolder(rest[0] ?? config.schemaDir), ladder);
+      const findings = lintSdl(withStepUpTypeDefs(readSchemaFolder(rest[0] ?? config.schemaDir)), ladder);
       for (const finding of findings) io.out(`${finding.severity} ${finding.rule}: ${finding.message}\n`);
       if (findings.length === 0) io.out('no finding\n');
       const failing = findings.filter((finding) => finding.severity === 'error' || values.strict);
@@ -92,7 +92,7 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
 }
 
 function sideOf(sdl: string, ladder: Ladder): PolicySide {
-  const schema = makeExecutableSchema({ typeDefs: sdl });
+  const schema = makeExecutableSchema({ typeDefs: withStepUpTypeDefs(sdl) });
   return { schema, table: buildPolicyTable(schema, ladder) };
 }
 

@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
-import type { GutHibContext } from '../domain/context.js';
+import type { StepUpContext } from './context.js';
 import { applyStepUpGuards } from './guard.js';
 import { knownOperationTypesRule } from './knownOperationTypesRule.js';
 import { maxAliasesRule } from './limits/maxAliasesRule.js';
@@ -23,8 +23,8 @@ export function createApollo(
   schema: GraphQLSchema,
   policy: PolicyTable,
   options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined },
-): ApolloServer<GutHibContext> {
-  return new ApolloServer<GutHibContext>({
+): ApolloServer<StepUpContext> {
+  return new ApolloServer<StepUpContext>({
     schema: applyStepUpGuards(schema, policy),
     introspection: config.introspection,
     // "Did you mean …?" names fields and types: a schema that cannot be introspected must not leak that way.
@@ -49,7 +49,7 @@ export function createApollo(
       maxSelectionsRule(config.limits.maxSelections),
     ],
     plugins: [
-      stepUpPlugin<GutHibContext>(policy, { realm: config.realm }),
+      stepUpPlugin<StepUpContext>(policy, { realm: config.realm }),
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       // Answers depend on the caller's token, so they are never shared-cacheable: Apollo's cache-control

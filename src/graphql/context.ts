@@ -32,6 +32,8 @@ export const DEFAULT_CAN_REAUTHENTICATE_CLAIM = 'https://authgear.com/claims/use
 /** What the guard and the plugin need to find in a GraphQL context. */
 export interface StepUpContext {
   readonly stepUp: StepUpState;
+  /** The verified caller, `undefined` when anonymous: the gateway puts it in every request's context. */
+  readonly principal?: Principal | undefined;
 }
 
 export function createStepUpState(

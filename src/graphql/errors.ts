@@ -1,3 +1,4 @@
+import type { HeaderMap } from '@apollo/server';
 import { GraphQLError, type ASTNode } from 'graphql';
 
 /**
@@ -37,7 +38,7 @@ export interface GatewayErrorOptions {
   readonly path?: ReadonlyArray<string | number>;
   readonly nodes?: ASTNode | ReadonlyArray<ASTNode>;
   /** HTTP status (and headers) Apollo Server should answer with when this error ends the request. */
-  readonly http?: { readonly status: number };
+  readonly http?: { readonly status: number; readonly headers?: HeaderMap };
 }
 
 /** The one way the gateway makes an error: the code always lands in `extensions.code`. */

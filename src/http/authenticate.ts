@@ -1,10 +1,16 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { readBearerToken, type Credentials } from '../auth/bearer.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { Caller } from '../graphql/context.js';
 import type { ErrorCode } from '../graphql/errors.js';
 import { bearerChallenge, invalidTokenChallenge } from '../stepup/challenge.js';
+
+/** What is read of a request: its headers, and its raw headers where the server keeps them (Node does). */
+export interface RequestHeaders {
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders?: readonly string[];
+}
 
 export type Authentication =
   | { readonly kind: 'caller'; readonly caller: Caller }
@@ -16,11 +22,11 @@ export type Authentication =
  * RFC 6750 §3.1), keys or state out of reach (503). One verification per request at most.
  */
 export async function authenticate(
-  req: IncomingMessage,
+  req: RequestHeaders,
   search: string,
   verifier: TokenVerifier,
   revocations: Revocations,
-  realm: string,
+  realm: string | undefined,
   onUnavailable: (reason: string) => void = () => undefined,
 ): Promise<Authentication> {
   const credentials = credentialsOf(req, search);
@@ -58,9 +64,10 @@ export async function authenticate(
  * refused even alone, because URLs are written to logs and histories, and silently ignoring it would
  * serve a caller who thinks they are signed in as anonymous.
  */
-function credentialsOf(req: IncomingMessage, search: string): Credentials {
+function credentialsOf(req: RequestHeaders, search: string): Credentials {
   let headers = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'authorization') headers += 1;
+  const raw = req.rawHeaders ?? [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') headers += 1;
   if (headers > 1) return { kind: 'malformed', reason: 'the request has more than one Authorization header' };
   if (search.length > 1 && new URLSearchParams(search).has('access_token')) {
     return { kind: 'malformed', reason: 'send the access token in the Authorization header only, never in the URL' };
@@ -68,7 +75,7 @@ function credentialsOf(req: IncomingMessage, search: string): Credentials {
   return readBearerToken(req.headers.authorization);
 }
 
-function invalid(reason: string, realm: string): Authentication {
+function invalid(reason: string, realm: string | undefined): Authentication {
   return refused(401, 'UNAUTHENTICATED', `The access token is not valid: ${reason}`, { 'www-authenticate': invalidTokenChallenge(reason, realm) });
 }
 

@@ -2,22 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
-import type { GutHibContext } from '../domain/context.js';
-import { createLoaders } from '../domain/loaders.js';
-import type { GutHibSource } from '../domain/source.js';
-import { createStepUpState } from '../graphql/context.js';
+import type { GraphRequest } from '../gateway/graph.js';
+import { createStepUpState, type StepUpContext } from '../graphql/context.js';
 import type { OnceLedger } from '../graphql/once.js';
 import { resolvePersisted, type TrustedDocumentsPolicy } from '../persisted/trustedDocuments.js';
 import { authenticate } from './authenticate.js';
 import { graphQLRequestOf, readBody, sendErrors, sendGraphQLResponse } from './respond.js';
 
 export interface GraphQLEndpointOptions {
-  readonly apollo: ApolloServer<GutHibContext>;
+  readonly apollo: ApolloServer<StepUpContext>;
   readonly verifier: TokenVerifier;
   readonly revocations: Revocations;
   readonly trusted: TrustedDocumentsPolicy;
   readonly ledger: OnceLedger;
-  readonly source: GutHibSource;
+  /** The graph's own part of each request's context. */
+  readonly createContext: ((request: GraphRequest) => object) | undefined;
   readonly clock: () => number;
   readonly realm: string;
   readonly maxBodyBytes: number;
@@ -28,7 +27,7 @@ export interface GraphQLEndpointOptions {
 
 /**
  * `/graphql`: body (bounded) → credentials (verified once, revocations checked) → trusted documents
- * (before any parsing) → Apollo Server with the request's step-up state and fresh loaders.
+ * (before any parsing) → Apollo Server with the request's step-up state, principal and the graph's own context.
  */
 export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> {
   const { apollo, trusted, clock } = options;
@@ -48,15 +47,12 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
     const resolved = resolvePersisted(trusted, { method, body: body.value, search }, principal?.clientId);
     if (resolved.kind === 'refused') return sendErrors(res, resolved.status, resolved.code, resolved.message);
 
-    const context: GutHibContext = {
-      stepUp: createStepUpState(caller, clock(), {
-        wholeOperation: resolved.persisted !== undefined,
-        ledger: options.ledger,
-        canReauthenticateClaim: options.canReauthenticateClaim,
-      }),
-      viewer: principal?.subject,
-      loaders: createLoaders(options.source),
-    };
+    const stepUp = createStepUpState(caller, clock(), {
+      wholeOperation: resolved.persisted !== undefined,
+      ledger: options.ledger,
+      canReauthenticateClaim: options.canReauthenticateClaim,
+    });
+    const context: StepUpContext = { ...options.createContext?.({ principal, stepUp }), stepUp, principal };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: graphQLRequestOf(req, method, resolved.search, resolved.body),
       context: async () => context,

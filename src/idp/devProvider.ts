@@ -67,8 +67,7 @@ export interface DevProvider {
   readonly accessTokenFormat: 'jwt' | 'opaque';
   /** The underlying oidc-provider instance, for tests that need to look inside. */
   readonly provider: Provider;
-  /** Serves the provider's endpoints and the login pages; mount it at the issuer's origin. */
-  /** Serves one request; `pathname` is the request target's path, parsed by the caller. Never rejects. */
+  /** Serves the provider's endpoints and the login pages at the issuer's origin; `pathname` is the request target's path. Never rejects. */
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void>;
 }
 

@@ -27,7 +27,7 @@ describe('step-up-gateway policy diff on a git repository', () => {
     git('init', '-q', '-b', 'main');
     git('config', 'user.email', 'reviewer@guthib.example');
     git('config', 'user.name', 'Reviewer');
-    cpSync('schema', join(repo, 'schema'), { recursive: true });
+    cpSync('examples/guthib/schema', join(repo, 'schema'), { recursive: true });
     git('add', '.');
     git('commit', '-qm', 'the policy as reviewed');
     const user = join(repo, 'schema', 'user.graphql');

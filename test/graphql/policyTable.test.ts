@@ -1,6 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, it } from 'vitest';
-import { readSchemaFolder, stepUpTypeDefs } from '../../src/graphql/loadSchema.js';
+import { stepUpTypeDefs, withStepUpTypeDefs } from '../../src/graphql/loadSchema.js';
+import { gutHibTypeDefs } from '../../examples/guthib/index.js';
 import { buildPolicyTable } from '../../src/graphql/policyTable.js';
 import { createLadder } from '../../src/stepup/ladder.js';
 
@@ -9,7 +10,7 @@ const DIRECTIVES = stepUpTypeDefs();
 const tableOf = (sdl: string) => buildPolicyTable(makeExecutableSchema({ typeDefs: [DIRECTIVES, sdl] }), ladder);
 
 describe('the example schema', () => {
-  const table = buildPolicyTable(makeExecutableSchema({ typeDefs: readSchemaFolder('schema') }), ladder);
+  const table = buildPolicyTable(makeExecutableSchema({ typeDefs: withStepUpTypeDefs(gutHibTypeDefs()) }), ladder);
   const requirements = Object.fromEntries([...table.fields].map(([coordinate, entry]) => [coordinate, entry.requirement]));
 
   it('protects exactly the coordinates its directives name, at the levels they name', () => {

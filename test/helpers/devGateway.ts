@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/server.js';
+import { createGutHibGraph } from '../../examples/guthib/index.js';
 
 /**
  * Dev mode as `npm start` runs it (embedded provider, own key in a temporary folder) on port 0.
@@ -14,6 +15,7 @@ export async function startDevGateway(options: { clockOffset?: number; file?: ob
   writeFileSync(file, JSON.stringify({ devKeyDir: join(dir, 'keys'), ...options.file }));
   const offset = options.clockOffset ?? 0;
   return startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), {
+    graph: createGutHibGraph(),
     clock: () => Math.floor(Date.now() / 1000) + offset,
     warn: () => undefined,
   });

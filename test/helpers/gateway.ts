@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { createInMemorySource } from '../../src/domain/inMemorySource.js';
-import type { GutHibSource } from '../../src/domain/source.js';
+import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../../examples/guthib/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startTestIssuer, type TestIssuer } from './issuer.js';
 
@@ -57,7 +56,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
     ...options.env,
   });
   const source = createInMemorySource();
-  const gateway = await startGateway(config, { source, clock });
+  const gateway = await startGateway(config, { graph: createGutHibGraph({ source }), clock });
   return {
     gateway,
     issuer,

@@ -1,9 +1,7 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server.js';
+import { createGutHibGraph, gutHibTypeDefs } from '../../examples/guthib/index.js';
 import { GOLD, postGraphQL, startHarness, T0, type Harness } from '../helpers/gateway.js';
 
 let h: Harness;
@@ -78,6 +76,7 @@ describe('the issuer out of reach', () => {
   it('answers a token with 503 AUTH_UNAVAILABLE and still serves anonymous callers', async () => {
     const gateway = await startGateway(
       loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'guthib-api' }),
+      { graph: createGutHibGraph() },
     );
     try {
       const withToken = await postGraphQL(gateway.url, '{ repositories { name } }', { token: await h.issuer.sign() });
@@ -91,12 +90,10 @@ describe('the issuer out of reach', () => {
 
 describe('start-up', () => {
   it('logs the policy lint findings of the schema it serves', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'guthib-schema-'));
-    cpSync('schema', dir, { recursive: true });
-    writeFileSync(join(dir, 'zz-extra.graphql'), 'extend type Mutation { deleteEverything: Boolean }');
     const warnings: string[] = [];
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x', STEP_UP_CONFIG: writeJson({ schemaDir: dir }) });
-    const gateway = await startGateway(config, { warn: (message) => warnings.push(message) });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x' });
+    const graph = { ...createGutHibGraph(), typeDefs: `${gutHibTypeDefs()}\nextend type Mutation { deleteEverything: Boolean }` };
+    const gateway = await startGateway(config, { graph, warn: (message) => warnings.push(message) });
     await gateway.close();
     expect(warnings.filter((warning) => warning.startsWith('policy lint'))).toEqual([
       'policy lint (unprotected-mutation): Mutation.deleteEverything is a mutation without @isAuthenticated: anyone may call it',
@@ -104,18 +101,10 @@ describe('start-up', () => {
   });
 
   it('stops on a schema naming an unknown level, naming the coordinate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'guthib-schema-'));
-    cpSync('schema', dir, { recursive: true });
-    writeFileSync(join(dir, 'zz-extra.graphql'), 'extend type Query { vault: String @isAuthenticated(acrValue: PLATINUM) }');
-    const config = loadConfig({ PORT: '0', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x', STEP_UP_CONFIG: writeJson({ schemaDir: dir }) });
-    await expect(startGateway(config)).rejects.toThrow(
+    const config = loadConfig({ PORT: '0', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x' });
+    const graph = { ...createGutHibGraph(), typeDefs: `${gutHibTypeDefs()}\nextend type Query { vault: String @isAuthenticated(acrValue: PLATINUM) }` };
+    await expect(startGateway(config, { graph })).rejects.toThrow(
       new TypeError('@isAuthenticated on Query.vault: unknown ACR level "PLATINUM"; the ladder has LOW, MEDIUM, HIGH'),
     );
   });
 });
-
-function writeJson(value: object): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'guthib-config-')), 'config.json');
-  writeFileSync(file, JSON.stringify(value));
-  return file;
-}

@@ -1,12 +1,13 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, it } from 'vitest';
-import { readSchemaFolder } from '../../src/graphql/loadSchema.js';
+import { withStepUpTypeDefs } from '../../src/graphql/loadSchema.js';
+import { gutHibTypeDefs } from '../../examples/guthib/index.js';
 import { buildPolicyTable } from '../../src/graphql/policyTable.js';
 import { loadManifest, parseManifest, sha256Hex } from '../../src/persisted/manifest.js';
 import { annotateManifest } from '../../src/review/manifest.js';
 import { createLadder } from '../../src/stepup/ladder.js';
 
-const schema = makeExecutableSchema({ typeDefs: readSchemaFolder('schema') });
+const schema = makeExecutableSchema({ typeDefs: withStepUpTypeDefs(gutHibTypeDefs()) });
 const table = buildPolicyTable(schema, createLadder());
 const body = '{ repositories { name } }';
 const apollo = (operations: unknown[]) => ({ format: 'apollo-persisted-query-manifest', version: 1, operations });

@@ -6,7 +6,8 @@ import { createStepUpState } from '../../src/graphql/context.js';
 import { createOnceLedger } from '../../src/graphql/once.js';
 import { createMemoryState } from '../../src/state/store.js';
 import { applyStepUpGuards } from '../../src/graphql/guard.js';
-import { readSchemaFolder } from '../../src/graphql/loadSchema.js';
+import { withStepUpTypeDefs } from '../../src/graphql/loadSchema.js';
+import { gutHibTypeDefs } from '../../examples/guthib/index.js';
 import { buildPolicyTable } from '../../src/graphql/policyTable.js';
 import { diffPolicies } from '../../src/review/diff.js';
 import { policyReport } from '../../src/review/report.js';
@@ -14,7 +15,7 @@ import { createLadder } from '../../src/stepup/ladder.js';
 import { satisfies } from '../../src/stepup/requirement.js';
 
 const ladder = createLadder();
-const schema = makeExecutableSchema({ typeDefs: readSchemaFolder('schema') });
+const schema = makeExecutableSchema({ typeDefs: withStepUpTypeDefs(gutHibTypeDefs()) });
 const table = buildPolicyTable(schema, ladder);
 const guarded = applyStepUpGuards(schema, table);
 const report = new Map(policyReport(table).map((record) => [record.coordinate, record]));
@@ -71,7 +72,7 @@ describe('the report, the diff and the runtime agree', () => {
   });
 
   it('on which coordinates are protected: a diff from an unprotected schema adds exactly the reported ones', () => {
-    const bare = makeExecutableSchema({ typeDefs: readSchemaFolder('schema').replace(/(?<!directive )@isAuthenticated(\([^)]*\))?/g, '') });
+    const bare = makeExecutableSchema({ typeDefs: withStepUpTypeDefs(gutHibTypeDefs()).replace(/(?<!directive )@isAuthenticated(\([^)]*\))?/g, '') });
     const changes = diffPolicies({ schema: bare, table: buildPolicyTable(bare, ladder) }, { schema, table });
     expect(changes.map((change) => [change.coordinate, change.after])).toEqual(
       [...report.values()].map((record) => [record.coordinate, { ...(record.level && { level: record.level }), ...(record.maxAge && { maxAge: record.maxAge }), ...(record.once && { once: true }) }]),

@@ -1,4 +1,4 @@
-import type { StepUpContext } from '../graphql/context.js';
+import type { StepUpContext } from 'step-up-gateway';
 import type { GutHibLoaders } from './loaders.js';
 
 /** The example graph's context: the step-up state plus the request's batched loaders. */

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { loadConfig } from '../../src/config.js';
-import { createInMemorySource } from '../../src/domain/inMemorySource.js';
-import type { GutHibSource } from '../../src/domain/source.js';
+import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../../examples/guthib/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL, T0 } from '../helpers/gateway.js';
 
@@ -28,7 +27,7 @@ const record = recording(createInMemorySource());
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: () => T0 });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, { source: record.source, clock: () => T0 });
+  gateway = await startGateway(config, { graph: createGutHibGraph({ source: record.source }), clock: () => T0 });
 });
 afterAll(async () => {
   await gateway.close();

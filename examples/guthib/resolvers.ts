@@ -1,6 +1,6 @@
 import { isInterfaceType, type GraphQLResolveInfo } from 'graphql';
 import { EmailAddressResolver } from 'graphql-scalars';
-import { gatewayError } from '../graphql/errors.js';
+import { gatewayError } from 'step-up-gateway';
 import type { GutHibContext } from './context.js';
 import { globalId, parseGlobalId, type NodeType } from './globalId.js';
 import type { OwnPaymentMethods } from './loaders.js';
