@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer } from '../helpers/issuer.js';
 
 /**
- * The package as a user gets it: `npm pack` (whose `prepack` builds dist/), the tarball installed into a
+ * The package as a user gets it: `npm pack` (whose `prepare` script builds dist/), the tarball installed into a
  * fresh project that has only `@apollo/server` and `graphql` of its own (and, for the type check, the
  * consumer's own `typescript` and `@types/node`), then the README snippet run with plain `node` and a
  * strict TypeScript consumer type-checked. Nothing here reaches into src/: only the tarball counts.
@@ -17,6 +17,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixture/', import.meta.url));
 const SILVER = 'urn:mace:incommon:iap:silver';
 const GOLD = 'urn:mace:incommon:iap:gold';
+
+/**
+ * What is not copied to the folder that is packed: what npm pack would not ship anyway, the build output
+ * it rebuilds, and the dev keys.
+ */
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', 'coverage', '.dev-keys']);
 
 /** The graphql the repository itself resolves: two copies of graphql in one process cannot share a schema. */
 const GRAPHQL_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/graphql/package.json'), 'utf8')) as { version: string }).version;
@@ -58,13 +64,18 @@ let project: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'step-up-package-'));
+  const source = join(work, 'source');
   const packed = join(work, 'packed');
   project = join(work, 'consumer');
   mkdirSync(packed);
   mkdirSync(project);
 
-  // `prepack` prints on stdout before npm's own output: read the tarball from the folder, not from stdout.
-  await run('npm', ['pack', '--pack-destination', packed], { cwd: ROOT, env: npmEnv, timeout: 240_000 });
+  // Packed from a copy of the working tree: `npm pack` runs `prepare`, which rebuilds dist/, and the
+  // repository's own dist/ is in use meanwhile (the CLI tests run bin/, which loads it).
+  cpSync(ROOT, source, { recursive: true, filter: (from) => !NOT_COPIED.has(relative(ROOT, from)) });
+  symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
+  // The build prints on stdout before npm's own output: read the tarball from the folder, not from stdout.
+  await run('npm', ['pack', '--pack-destination', packed], { cwd: source, env: npmEnv, timeout: 240_000 });
   const tarballs = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${packed}: ${tarballs.join(', ')}`);
   tarball = join(packed, tarballs[0]!);
@@ -88,7 +99,7 @@ describe('the packed package, installed into a fresh project', () => {
     const issuer = await startTestIssuer({ now, audience: 'my-api' });
     const child = spawn(process.execPath, ['consumer.mjs'], {
       cwd: project,
-      env: userEnv({ OIDC_ISSUER: issuer.issuer, PORT: '0' }),
+      env: userEnv({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: 'my-api', PORT: '0' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -98,7 +109,7 @@ describe('the packed package, installed into a fresh project', () => {
         const timer = setTimeout(() => reject(new Error(`consumer.mjs printed no URL within 20 s:\n${output}`)), 20_000);
         const read = (chunk: Buffer) => {
           output += chunk.toString();
-          const match = /^(https?:\/\/\S+)$/m.exec(output);
+          const match = /^ready at (https?:\/\/\S+)$/m.exec(output);
           if (match) {
             clearTimeout(timer);
             resolve(match[1]!);
