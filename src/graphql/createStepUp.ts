@@ -7,7 +7,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { Principal } from '../auth/principal.js';
 import { createRevocations } from '../auth/revocations.js';
 import { discoverKeys } from '../auth/discoverKeys.js';
-import { createTokenVerifier } from '../auth/verifyToken.js';
+import { createTokenVerifier, tokenTimeBounds } from '../auth/verifyToken.js';
 import type { GraphRequest } from '../gateway/graph.js';
 import { authenticate, type RequestHeaders } from '../http/authenticate.js';
 import { createMemoryState } from '../state/store.js';
@@ -83,16 +83,10 @@ export async function createStepUp<TContext extends object = object>(options: St
     resolvers: [...[options.resolvers ?? []].flat(), { ACRValue: createACRValueScalar(ladder) }],
   });
   const policy = buildPolicyTable(executable, ladder);
-  const verifier = createTokenVerifier({
-    issuer,
-    audience,
-    keys: options.keys ?? discoverKeys(issuer),
-    clockTolerance: options.clockTolerance ?? 60,
-    maxTokenLifetime: options.maxTokenLifetime ?? 86_400,
-    clock,
-  });
+  const bounds = tokenTimeBounds(options);
+  const verifier = createTokenVerifier({ issuer, audience, keys: options.keys ?? discoverKeys(issuer), ...bounds, clock });
   const state = createMemoryState();
-  const revocations = createRevocations(state, { maxTokenLifetime: options.maxTokenLifetime ?? 86_400, clockTolerance: options.clockTolerance ?? 60 });
+  const revocations = createRevocations(state, bounds);
   const ledger = createOnceLedger(state);
   const canReauthenticateClaim = options.canReauthenticateClaim ?? DEFAULT_CAN_REAUTHENTICATE_CLAIM;
 
