@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { JWTVerifyGetKey } from 'jose';
 import { loadDevKey, type DevKey } from './auth/devIssuer.js';
 import { discoverKeys } from './auth/discoverKeys.js';
@@ -9,9 +8,8 @@ import { createGatewayVerifier } from './auth/gatewayVerifier.js';
 import { createRevocations } from './auth/revocations.js';
 import type { Config } from './config.js';
 import type { GraphDefinition } from './gateway/graph.js';
-import { createACRValueScalar } from './graphql/acrScalar.js';
 import { createApollo } from './graphql/apollo.js';
-import { withStepUpTypeDefs } from './graphql/loadSchema.js';
+import { makeStepUpSchema } from './graphql/stepUpSchema.js';
 import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
@@ -63,10 +61,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const log = options.log ?? ((message: string) => console.log(message));
   const ladder = createLadder(config.ladder);
-  const schema = makeExecutableSchema({
-    typeDefs: withStepUpTypeDefs(graph.typeDefs),
-    resolvers: [...[graph.resolvers ?? []].flat(), { ACRValue: createACRValueScalar(ladder) }],
-  });
+  const schema = makeStepUpSchema(graph, ladder);
   const policy = buildPolicyTable(schema, ladder);
   for (const finding of lintPolicy(schema, policy)) warn(`policy lint (${finding.rule}): ${finding.message}`);
   const manifest = config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema);

@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import type { JWTVerifyGetKey } from 'jose';
@@ -12,11 +11,10 @@ import type { GraphRequest } from '../gateway/graph.js';
 import { authenticate, type RequestHeaders } from '../http/authenticate.js';
 import { createMemoryState } from '../state/store.js';
 import { createLadder, type LevelDefinition } from '../stepup/ladder.js';
-import { createACRValueScalar } from './acrScalar.js';
 import { createStepUpState, DEFAULT_CAN_REAUTHENTICATE_CLAIM, type StepUpContext } from './context.js';
 import { gatewayError } from './errors.js';
 import { applyStepUpGuards } from './guard.js';
-import { withStepUpTypeDefs } from './loadSchema.js';
+import { makeStepUpSchema } from './stepUpSchema.js';
 import { createOnceLedger } from './once.js';
 import { buildPolicyTable, type PolicyTable } from './policyTable.js';
 import { stepUpPlugin } from './plugin.js';
@@ -78,10 +76,7 @@ export async function createStepUp<TContext extends object = object>(options: St
   if (typeof audience !== 'string' || audience === '') throw new TypeError('"audience" must be a non-empty string');
   const ladder = createLadder(options.ladder);
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
-  const executable = makeExecutableSchema({
-    typeDefs: withStepUpTypeDefs(options.typeDefs),
-    resolvers: [...[options.resolvers ?? []].flat(), { ACRValue: createACRValueScalar(ladder) }],
-  });
+  const executable = makeStepUpSchema(options, ladder);
   const policy = buildPolicyTable(executable, ladder);
   const bounds = tokenTimeBounds(options);
   const verifier = createTokenVerifier({ issuer, audience, keys: options.keys ?? discoverKeys(issuer), ...bounds, clock });
