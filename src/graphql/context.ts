@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { Requirement } from '../stepup/requirement.js';
+import type { Requirement, ScopeCondition } from '../stepup/requirement.js';
 import type { OnceLedger } from './once.js';
 
 /** Who is calling, once the token (if any) has been verified. Invalid tokens never get this far. */
@@ -12,6 +12,11 @@ export interface StepUpState {
   readonly now: number;
   /** Requirements the caller did not meet, collected for the `WWW-Authenticate` header. */
   readonly unmet: Requirement[];
+  /**
+   * Scope conditions a strong enough caller was not granted (FORBIDDEN, no step-up helps), for the RFC 6750 §3.1
+   * `insufficient_scope` challenge. Optional so that a state built by hand still type-checks; absent means none.
+   */
+  insufficientScopes?: Array<ScopeCondition>;
   /**
    * Check the whole operation before execution whatever its type, and refuse it whole if anything is
    * unmet. Always so for mutations; persisted operations ask for it too, so that a partner's query
@@ -29,6 +34,9 @@ export interface StepUpState {
 /** Authgear's claim, the documented default: https://docs.authgear.com */
 export const DEFAULT_CAN_REAUTHENTICATE_CLAIM = 'https://authgear.com/claims/user/can_reauthenticate';
 
+/** Where the gateway's context keeps the caller's raw `Authorization`, for subgraphs configured to receive it. */
+export const CALLER_AUTHORIZATION = Symbol('callerAuthorization');
+
 /** What the guard and the plugin need to find in a GraphQL context. */
 export interface StepUpContext {
   readonly stepUp: StepUpState;
@@ -45,6 +53,7 @@ export function createStepUpState(
     caller,
     now,
     unmet: [],
+    insufficientScopes: [],
     wholeOperation: options.wholeOperation ?? false,
     ledger: options.ledger,
     preclaimed: new Map(),

@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
-import { challengeOf, describeChallenge } from '../stepup/challenge.js';
-import { satisfies, type Requirement } from '../stepup/requirement.js';
+import { challengeOf, describeChallenge, describeScopes } from '../stepup/challenge.js';
+import { satisfiesAuthentication, unmetScopes, type Requirement } from '../stepup/requirement.js';
 import type { Ladder } from '../stepup/ladder.js';
 import type { StepUpState } from './context.js';
 import { gatewayError, type GatewayErrorOptions } from './errors.js';
@@ -8,6 +8,11 @@ import { gatewayError, type GatewayErrorOptions } from './errors.js';
 /**
  * Checks one requirement for the request's caller. Returns the error to report, or `undefined`
  * when the requirement is met; an unmet requirement is also recorded for the response header.
+ *
+ * Authentication comes first: an anonymous caller is UNAUTHENTICATED, a token too weak or too old is
+ * STEP_UP_REQUIRED (RFC 9470), whatever scopes it has. Only a token strong enough is checked for scopes, and a
+ * missing scope is FORBIDDEN: re-authenticating does not grant scopes, so it is recorded apart from the
+ * step-up challenges (`insufficientScopes`, RFC 6750 §3.1 `insufficient_scope`), never in `unmet`.
  */
 export function checkRequirement(
   ladder: Ladder,
@@ -16,22 +21,29 @@ export function checkRequirement(
   options: Omit<GatewayErrorOptions, 'extensions'> = {},
 ): GraphQLError | undefined {
   const { caller } = state;
-  if (caller.kind === 'principal' && satisfies(ladder, caller.principal, requirement, state.now)) return undefined;
-  const challenge = challengeOf(ladder, requirement);
   if (caller.kind === 'anonymous') {
     state.unmet.push(requirement);
-    return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challenge } });
+    return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challengeOf(ladder, requirement) } });
   }
-  // A user who cannot step up gets no challenge they cannot answer: the requirement decides.
-  if (caller.principal.claims[state.canReauthenticateClaim] === false) {
-    if (requirement.allowIfCannotReauthenticate === true) return undefined;
-    return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, {
-      ...options,
-      extensions: { ...challenge },
-    });
+  if (!satisfiesAuthentication(ladder, caller.principal, requirement, state.now)) {
+    const challenge = challengeOf(ladder, requirement);
+    // A user who cannot step up gets no challenge they cannot answer: the requirement decides.
+    if (caller.principal.claims[state.canReauthenticateClaim] === false) {
+      if (requirement.allowIfCannotReauthenticate !== true) {
+        return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, {
+          ...options,
+          extensions: { ...challenge },
+        });
+      }
+    } else {
+      state.unmet.push(requirement);
+      return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
+    }
   }
-  state.unmet.push(requirement);
-  return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
+  const missing = unmetScopes(caller.principal, requirement);
+  if (missing === undefined) return undefined;
+  (state.insufficientScopes ??= []).push(missing);
+  return gatewayError('FORBIDDEN', describeScopes(missing), { ...options, extensions: { scopes: missing } });
 }
 
 /**

@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'STEP_UP_REQUIRED'
   /** The user cannot step up (no second factor enrolled) and the requirement refuses them (HTTP 403). */
   | 'STEP_UP_IMPOSSIBLE'
-  /** Authenticated strongly enough, but not allowed: not the owner, not the user. */
+  /**
+   * Authenticated strongly enough, but not allowed: not the owner, not the user; or the token lacks a scope
+   * the field asks (`@requiresScopes`; `extensions.scopes` holds the unmet condition, RFC 6750 §3.1 `insufficient_scope`).
+   */
   | 'FORBIDDEN'
   /** The object an argument names does not exist. */
   | 'NOT_FOUND'

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { getVariableValues, type GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge } from '../stepup/challenge.js';
+import { getVariableValues, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge, insufficientScopeChallenge } from '../stepup/challenge.js';
 import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
 import { checkRequirement, consumedError, stateUnavailableError } from './enforce.js';
@@ -22,12 +22,18 @@ export interface StepUpPluginOptions {
  *   (GraphQL spec §7.1.2: an error before execution). If the check cannot run, the request is refused.
  * - Every response that fell short of a requirement carries one `WWW-Authenticate` challenge for the
  *   strictest unmet requirement, so that one re-authentication satisfies every refused field (RFC 9470 §3).
+ * - A caller strong enough but without a scope a field asks (`@requiresScopes`) gets FORBIDDEN: a mutation
+ *   refused for scopes only is answered 403 with an RFC 6750 §3.1 `insufficient_scope` challenge. A step-up
+ *   challenge wins over it (401): step up first, the scopes are checked again on the retry. A query answers
+ *   200 with the refused fields `null`, and carries the `insufficient_scope` challenge too when no step-up
+ *   challenge does, as it carries the RFC 9470 one: one header, whatever the operation type.
  */
 export function stepUpPlugin<TContext extends StepUpContext>(
-  table: PolicyTable,
+  policy: PolicyTable | ((schema: GraphQLSchema) => PolicyTable),
   options: StepUpPluginOptions = {},
 ): ApolloServerPlugin<TContext> {
-  const { ladder } = table;
+  // A gateway whose graph can be swapped reads the table of the schema the request runs on.
+  const tableOf = typeof policy === 'function' ? policy : () => policy;
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
       let refusal: GraphQLError[] | undefined;
@@ -38,6 +44,8 @@ export function stepUpPlugin<TContext extends StepUpContext>(
           const state = contextValue.stepUp;
           // Fail closed: without the step-up context nothing can be checked, so nothing runs (a 500: wiring, not input).
           if (state === undefined) throw new Error('stepUpPlugin needs a context with stepUp (createStepUpState)');
+          const table = tableOf(schema);
+          const { ladder } = table;
           let selection: ReturnType<typeof requirementsOfOperation>;
           try {
             const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
@@ -82,15 +90,15 @@ export function stepUpPlugin<TContext extends StepUpContext>(
         },
         async responseForOperation() {
           if (refusal === undefined) return null;
-          // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE only).
-          const answerable = refusal.some((error) => error.extensions['code'] !== 'STEP_UP_IMPOSSIBLE');
+          // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE, FORBIDDEN only).
+          const answerable = refusal.some((error) => error.extensions['code'] === 'UNAUTHENTICATED' || error.extensions['code'] === 'STEP_UP_REQUIRED');
           return {
             http: { status: answerable ? 401 : 403, headers: new HeaderMap() },
             body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
           };
         },
-        async willSendResponse({ contextValue, response }) {
-          const challenge = challengeHeader(contextValue.stepUp, table, options.realm);
+        async willSendResponse({ contextValue, response, schema }) {
+          const challenge = challengeHeader(contextValue.stepUp, tableOf(schema), options.realm);
           if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
         },
       };
@@ -101,7 +109,11 @@ export function stepUpPlugin<TContext extends StepUpContext>(
 function challengeHeader(state: StepUpState | undefined, table: PolicyTable, realm: string | undefined): string | undefined {
   if (state === undefined) return undefined;
   const strictest = combineAll(table.ladder, state.unmet);
-  if (strictest === undefined) return undefined;
+  if (strictest === undefined) {
+    // RFC 6750 §3.1: only when no step-up is asked; re-authenticating comes first and grants no scope.
+    const scopes = state.insufficientScopes?.[0];
+    return scopes === undefined ? undefined : insufficientScopeChallenge(scopes, realm);
+  }
   // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
   if (state.caller.kind === 'anonymous') return bearerChallenge({ realm });
   return insufficientAuthenticationChallenge(challengeOf(table.ladder, strictest), realm);

@@ -1,10 +1,13 @@
 import {
   getNamedType,
   isAbstractType,
+  isEnumType,
   isInterfaceType,
   isObjectType,
+  isScalarType,
   Kind,
   type ConstDirectiveNode,
+  type ConstValueNode,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -60,13 +63,20 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
   const fields = new Map<string, PolicyEntry>();
   const abstractTypes = new Map<string, PolicyEntry>();
   const interfaceFields = new Map<string, PolicyEntry>();
+  // Apollo Router also puts its directives on interfaces, scalars and enums: every field returning one is
+  // protected by it (fail closed), though the type itself is not an object type of the table.
+  const otherTypes = new Map<string, PolicySource>();
   const named = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__'));
 
   for (const type of named) {
     if (isObjectType(type)) {
       const source = directiveSource(type, type.name, 'type', ladder);
       if (source !== undefined) types.set(type.name, entryOf(ladder, type.name, [source]));
-    } else if (isInterfaceType(type)) {
+    } else if (isInterfaceType(type) || isScalarType(type) || isEnumType(type)) {
+      const source = directiveSource(type, type.name, 'type', ladder);
+      if (source !== undefined) otherTypes.set(type.name, source);
+    }
+    if (isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`;
         const source = directiveSource(field, coordinate, 'interface', ladder);
@@ -88,8 +98,9 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
       }
       const parent = types.get(type.name);
       if (parent !== undefined) sources.push({ ...parent.sources[0]!, kind: 'type' });
-      const returned = types.get(getNamedType(field.type).name);
-      if (returned !== undefined) sources.push({ ...returned.sources[0]!, kind: 'return' });
+      const returnedName = getNamedType(field.type).name;
+      const returned = types.get(returnedName)?.sources[0] ?? otherTypes.get(returnedName);
+      if (returned !== undefined) sources.push({ ...returned, kind: 'return' });
       if (sources.length > 0) fields.set(coordinate, entryOf(ladder, coordinate, sources));
     }
   }
@@ -99,9 +110,11 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
   // the strictest requirement of what it may turn out to be.
   for (const type of named) {
     if (!isAbstractType(type)) continue;
-    const sources = schema
-      .getPossibleTypes(type)
-      .flatMap((possible) => types.get(possible.name)?.sources ?? []);
+    const own = otherTypes.get(type.name);
+    const sources = [
+      ...(own === undefined ? [] : [own]),
+      ...schema.getPossibleTypes(type).flatMap((possible) => types.get(possible.name)?.sources ?? []),
+    ];
     if (sources.length > 0) abstractTypes.set(type.name, entryOf(ladder, type.name, sources));
   }
 
@@ -118,7 +131,29 @@ type Annotated = Pick<GraphQLNamedType | GraphQLField<unknown, unknown>, 'astNod
   readonly extensionASTNodes?: ReadonlyArray<{ readonly directives?: ReadonlyArray<ConstDirectiveNode> | undefined }>;
 };
 
-/** Reads `@isAuthenticated` from a type or field's SDL, including `extend type` nodes. */
+/** Apollo Router's `@authenticated`: any valid token. */
+export const ROUTER_AUTHENTICATED = 'authenticated';
+/** Apollo Router's `@requiresScopes(scopes: [[String!]!]!)`: an OR of ANDs over the token's granted scopes. */
+export const ROUTER_REQUIRES_SCOPES = 'requiresScopes';
+
+/**
+ * Which policy directive a directive name is. `@link(url: "…/federation/v2.5", import: [...])` may leave
+ * Apollo's directives under their own names or rename them (`@federation__requiresScopes` when not imported),
+ * so a name ending in `__authenticated` or `__requiresScopes` counts too.
+ */
+function policyDirectiveOf(name: string): 'isAuthenticated' | 'authenticated' | 'requiresScopes' | undefined {
+  if (name === DIRECTIVE_NAME) return 'isAuthenticated';
+  if (name === ROUTER_AUTHENTICATED || name.endsWith(`__${ROUTER_AUTHENTICATED}`)) return 'authenticated';
+  if (name === ROUTER_REQUIRES_SCOPES || name.endsWith(`__${ROUTER_REQUIRES_SCOPES}`)) return 'requiresScopes';
+  return undefined;
+}
+
+/**
+ * Reads the policy directives of a type or field's SDL, including `extend type` nodes: `@isAuthenticated`,
+ * and Apollo Router's `@authenticated` and `@requiresScopes`, so that a supergraph written for the Router
+ * keeps its policy. Several of them on one element (or one twice, as composing `@shareable` fields may
+ * leave it) combine to the strictest.
+ */
 function directiveSource(
   element: Annotated,
   coordinate: string,
@@ -126,34 +161,68 @@ function directiveSource(
   ladder: Ladder,
 ): PolicySource | undefined {
   const nodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
-  const directive = nodes
-    .flatMap((node) => node?.directives ?? [])
-    .find((node) => node.name.value === DIRECTIVE_NAME);
-  if (directive === undefined) return undefined;
-  const args: { acrValue?: string; maxAge?: number; once?: boolean; ifCannotReauthenticate?: 'REFUSE' | 'ALLOW' } = {};
-  try {
-    for (const argument of directive.arguments ?? []) {
-      const { value } = argument;
-      if (value.kind === Kind.NULL) continue;
-      if (argument.name.value === 'acrValue') {
-        if (value.kind !== Kind.ENUM && value.kind !== Kind.STRING) throw new TypeError('"acrValue" must name a level');
-        args.acrValue = value.value;
-      } else if (argument.name.value === 'maxAge') {
-        if (value.kind !== Kind.INT) throw new TypeError('"maxAge" must be an integer of seconds');
-        args.maxAge = Number(value.value);
-      } else if (argument.name.value === 'once') {
-        if (value.kind !== Kind.BOOLEAN) throw new TypeError('"once" must be true or false');
-        args.once = value.value;
-      } else if (argument.name.value === 'ifCannotReauthenticate') {
-        if (value.kind !== Kind.ENUM || (value.value !== 'REFUSE' && value.value !== 'ALLOW')) {
-          throw new TypeError('"ifCannotReauthenticate" must be REFUSE or ALLOW');
-        }
-        args.ifCannotReauthenticate = value.value;
+  const read: Array<{ requirement: Requirement; maxAgeFromLadder: boolean }> = [];
+  for (const directive of nodes.flatMap((node) => node?.directives ?? [])) {
+    const which = policyDirectiveOf(directive.name.value);
+    if (which === undefined) continue;
+    try {
+      if (which === 'isAuthenticated') {
+        const args = isAuthenticatedArguments(directive);
+        const requirement = requirementOf(ladder, args);
+        read.push({ requirement, maxAgeFromLadder: args.maxAge === undefined && requirement.maxAge !== undefined });
+      } else {
+        const args: RequirementArguments = which === 'authenticated' ? {} : { scopes: scopesArgument(directive) };
+        read.push({ requirement: requirementOf(ladder, args), maxAgeFromLadder: false });
       }
+    } catch (error) {
+      throw new TypeError(`@${directive.name.value} on ${coordinate}: ${(error as Error).message}`);
     }
-    const requirement = requirementOf(ladder, args as RequirementArguments);
-    return Object.freeze({ kind, coordinate, requirement, maxAgeFromLadder: args.maxAge === undefined && requirement.maxAge !== undefined });
-  } catch (error) {
-    throw new TypeError(`@${DIRECTIVE_NAME} on ${coordinate}: ${(error as Error).message}`);
   }
+  if (read.length === 0) return undefined;
+  const requirement = read.slice(1).reduce((stricter, next) => combine(ladder, stricter, next.requirement), read[0]!.requirement);
+  // The max age "comes from the ladder" when every directive that sets it got it there.
+  const setters = read.filter((one) => one.requirement.maxAge === requirement.maxAge);
+  const maxAgeFromLadder = requirement.maxAge !== undefined && setters.every((one) => one.maxAgeFromLadder);
+  return Object.freeze({ kind, coordinate, requirement, maxAgeFromLadder });
+}
+
+function isAuthenticatedArguments(directive: ConstDirectiveNode): RequirementArguments {
+  const args: { acrValue?: string; maxAge?: number; once?: boolean; ifCannotReauthenticate?: 'REFUSE' | 'ALLOW' } = {};
+  for (const argument of directive.arguments ?? []) {
+    const { value } = argument;
+    if (value.kind === Kind.NULL) continue;
+    if (argument.name.value === 'acrValue') {
+      if (value.kind !== Kind.ENUM && value.kind !== Kind.STRING) throw new TypeError('"acrValue" must name a level');
+      args.acrValue = value.value;
+    } else if (argument.name.value === 'maxAge') {
+      if (value.kind !== Kind.INT) throw new TypeError('"maxAge" must be an integer of seconds');
+      args.maxAge = Number(value.value);
+    } else if (argument.name.value === 'once') {
+      if (value.kind !== Kind.BOOLEAN) throw new TypeError('"once" must be true or false');
+      args.once = value.value;
+    } else if (argument.name.value === 'ifCannotReauthenticate') {
+      if (value.kind !== Kind.ENUM || (value.value !== 'REFUSE' && value.value !== 'ALLOW')) {
+        throw new TypeError('"ifCannotReauthenticate" must be REFUSE or ALLOW');
+      }
+      args.ifCannotReauthenticate = value.value;
+    }
+  }
+  return args;
+}
+
+/**
+ * The `scopes` of `@requiresScopes`, coerced as GraphQL coerces a `[[String!]!]!` input (GraphQL spec §3.11,
+ * List input coercion): a lone string is a list of one, so `scopes: "a"` is `[["a"]]` and `scopes: ["a", "b"]`
+ * is `[["a"], ["b"]]` ("a" or "b"). A missing or null `scopes` is a mistake in the schema, not "no scope".
+ */
+function scopesArgument(directive: ConstDirectiveNode): string[][] {
+  const value = directive.arguments?.find((argument) => argument.name.value === 'scopes')?.value;
+  const mistake = () => new TypeError('"scopes" must be a list of lists of scopes, e.g. [["read:repo", "write:repo"], ["admin"]]');
+  const scopeOf = (node: ConstValueNode): string => {
+    if (node.kind !== Kind.STRING) throw mistake();
+    return node.value;
+  };
+  const setOf = (node: ConstValueNode): string[] => (node.kind === Kind.LIST ? node.values.map(scopeOf) : [scopeOf(node)]);
+  if (value === undefined || value.kind === Kind.NULL) throw mistake();
+  return value.kind === Kind.LIST ? value.values.map(setOf) : [setOf(value)];
 }

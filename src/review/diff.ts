@@ -1,6 +1,6 @@
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { PolicyTable } from '../graphql/policyTable.js';
-import { isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
+import { isAtLeastAsStrict, type Requirement, type ScopeCondition, type ScopeConditions } from '../stepup/requirement.js';
 import type { Ladder } from '../stepup/ladder.js';
 
 export type ChangeKind = 'weakened' | 'strengthened' | 'added' | 'removed field';
@@ -89,6 +89,13 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
   if (age(after.maxAge) < age(before.maxAge)) strongerBy.push(`max age ${ageText(before.maxAge)} → ${ageText(after.maxAge)}`);
   if (before.once === true && after.once !== true) weakerBy.push('no longer once per authentication');
   if (before.once !== true && after.once === true) strongerBy.push('now once per authentication');
+  // A scope condition one side asks and the other does not imply (Apollo Router's `@requiresScopes`).
+  const notImplied = (by: Requirement, conditions: ScopeConditions | undefined) =>
+    (conditions ?? []).filter((condition) => !isAtLeastAsStrict(ladder, { scopes: by.scopes }, { scopes: [condition] }));
+  const dropped = notImplied(after, before.scopes);
+  const added = notImplied(before, after.scopes);
+  if (dropped.length > 0) weakerBy.push(`no longer needs scopes ${describeScopeConditions(dropped)}`);
+  if (added.length > 0) strongerBy.push(`now needs scopes ${describeScopeConditions(added)}`);
   if (weakerBy.length > 0) return { coordinate, kind: 'weakened', before, after, reason: [...weakerBy, ...strongerBy].join(', ') };
   if (strongerBy.length > 0) return { coordinate, kind: 'strengthened', before, after, reason: strongerBy.join(', ') };
   return undefined;
@@ -109,12 +116,19 @@ function acrNote(verb: string, acrs: readonly string[]): string {
   return acrs.length === 0 ? '' : ` (${verb} ${acrs.join(' ')})`;
 }
 
-/** `HIGH within 300 s`, `any valid token`, `any level within 60 s`. */
+/** `HIGH within 300 s`, `any valid token`, `any level within 60 s`, `any valid token, scopes: [a b] or [c]`. */
 export function describe(requirement: Requirement | undefined): string {
   if (requirement === undefined) return 'nothing';
   const level = requirement.level ?? (requirement.maxAge === undefined ? 'any valid token' : 'any level');
   const text = requirement.maxAge === undefined ? level : `${level} within ${requirement.maxAge} s`;
-  return requirement.once === true ? `${text}, once` : text;
+  const scopes = requirement.scopes === undefined ? '' : `, scopes: ${describeScopeConditions(requirement.scopes)}`;
+  return `${requirement.once === true ? `${text}, once` : text}${scopes}`;
+}
+
+/** `[a b] or [c]`: the sets of one condition (scopes in a set all needed, any one set will do); conditions joined by `and`. */
+export function describeScopeConditions(conditions: ScopeConditions): string {
+  const one = (condition: ScopeCondition) => condition.map((set) => `[${set.join(' ')}]`).join(' or ');
+  return conditions.map((condition) => (conditions.length > 1 && condition.length > 1 ? `(${one(condition)})` : one(condition))).join(' and ');
 }
 
 function objectFields(schema: GraphQLSchema): Set<string> {

@@ -1,5 +1,7 @@
 import type { PolicySource, PolicyTable } from '../graphql/policyTable.js';
 import { challengeOf } from '../stepup/challenge.js';
+import type { ScopeConditions } from '../stepup/requirement.js';
+import { describeScopeConditions } from './diff.js';
 
 /** One protected schema coordinate, as a reviewer reads it. */
 export interface PolicyRecord {
@@ -14,6 +16,8 @@ export interface PolicyRecord {
   readonly maxAgeFromLadder: boolean;
   /** One execution per authentication (`once: true`). */
   readonly once?: true;
+  /** Scope conditions (Apollo Router's `@requiresScopes`), all needed; absent when none. */
+  readonly scopes?: ScopeConditions;
   /** Where the requirement comes from, e.g. `field`, `type PaymentMethod`, `returns PaymentMethod`. */
   readonly from: readonly string[];
 }
@@ -35,6 +39,7 @@ export function policyReport(table: PolicyTable): PolicyRecord[] {
       if (challenge.acrValues !== undefined) record.acrValues = challenge.acrValues;
       if (requirement.maxAge !== undefined) record.maxAge = requirement.maxAge;
       if (requirement.once === true) record.once = true;
+      if (requirement.scopes !== undefined) record.scopes = requirement.scopes;
       return record;
     })
     .sort((a, b) => a.coordinate.localeCompare(b.coordinate));
@@ -59,6 +64,7 @@ export interface AbstractRecord {
   /** The strictest requirement among the protected types it may resolve to. */
   readonly level?: string;
   readonly maxAge?: number;
+  readonly scopes?: ScopeConditions;
   readonly protectedTypes: readonly string[];
 }
 
@@ -80,7 +86,7 @@ export function formatReportMarkdown(records: readonly PolicyRecord[], abstracts
     ...records.map((record) =>
       [
         `\`${record.coordinate}\``,
-        record.level ?? 'any valid token',
+        (record.level ?? 'any valid token') + (record.scopes === undefined ? '' : `; scopes: ${describeScopeConditions(record.scopes)}`),
         record.acrValues === undefined ? '' : record.acrValues.split(' ').map((acr) => `\`${acr}\``).join(' '),
         (record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`) +
           (record.once === true ? ', once per authentication' : ''),
@@ -89,7 +95,8 @@ export function formatReportMarkdown(records: readonly PolicyRecord[], abstracts
     ).map((row) => `| ${row} |`),
   ];
   for (const abstract of abstracts) {
-    const need = `${abstract.level ?? 'a valid token'}${abstract.maxAge === undefined ? '' : ` within ${abstract.maxAge} s`}`;
+    const scopes = abstract.scopes === undefined ? '' : ` and scopes ${describeScopeConditions(abstract.scopes)}`;
+    const need = `${abstract.level ?? 'a valid token'}${abstract.maxAge === undefined ? '' : ` within ${abstract.maxAge} s`}${scopes}`;
     lines.push('', `\`${abstract.type}\` may resolve to ${abstract.protectedTypes.join(', ')}: a field returning it needs ${need} when it does.`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
 import type { Ladder } from './ladder.js';
-import type { Requirement } from './requirement.js';
+import type { Requirement, ScopeCondition } from './requirement.js';
 
 /**
  * What a client needs to satisfy an unmet requirement: the parameters of a new authorization
@@ -73,4 +73,30 @@ export function insufficientAuthenticationChallenge(challenge: Challenge, realm?
 /** RFC 6750 §3.1: the challenge for a token that is not valid. */
 export function invalidTokenChallenge(description: string, realm?: string): string {
   return bearerChallenge({ realm, error: 'invalid_token', error_description: description });
+}
+
+/**
+ * A sentence for humans naming a scope condition: `This needs the scope "repo:admin"`,
+ * `This needs the scopes "a" and "b" (or the scope "c")`.
+ */
+export function describeScopes(condition: ScopeCondition): string {
+  const sets = condition.map((set) =>
+    set.length === 1 ? `the scope "${set[0]}"` : `the scopes ${set.slice(0, -1).map((scope) => `"${scope}"`).join(', ')} and "${set.at(-1)}"`,
+  );
+  const [first = 'a scope', ...others] = sets;
+  return `This needs ${first}${others.length === 0 ? '' : ` (or ${others.join(', or ')})`}`;
+}
+
+/**
+ * RFC 6750 §3.1: the challenge for a token that is valid and strong enough, but not granted the scopes a
+ * field needs (answered with 403). `scope` can name one set only: the first set of the condition, space
+ * separated (RFC 6749 §3.3); `error_description` names the others.
+ */
+export function insufficientScopeChallenge(condition: ScopeCondition, realm?: string): string {
+  return bearerChallenge({
+    realm,
+    error: 'insufficient_scope',
+    error_description: describeScopes(condition),
+    scope: condition[0]?.join(' '),
+  });
 }
