@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { SubgraphConfig } from './federation/federatedGraph.js';
 import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 
 /**
@@ -70,6 +71,23 @@ export interface Config {
   readonly logoutAudiences: readonly string[];
   /** `canReauthenticateClaim`: the claim that says a user can (not) step up. Default Authgear's. */
   readonly canReauthenticateClaim: string;
+  /**
+   * `subgraphs`: the services of a federated graph, `[{ name, url, timeoutMs?, forwardAuthorization? }]`. Without
+   * `supergraph`, the gateway asks each for its `_service { sdl }` and composes them; with it, these override the
+   * supergraph's URLs and set timeouts. Absent, with no `graph` either: `npm start` serves the GutHib example's two subgraphs.
+   */
+  readonly subgraphs: readonly SubgraphConfig[] | undefined;
+  /** `supergraph`: path of a supergraph SDL composed elsewhere (rover, Hive, Cosmo); reloaded when it changes or on SIGHUP. */
+  readonly supergraph: string | undefined;
+  /** `subgraphIdentity`: how the gateway signs the caller's identity for subgraphs. */
+  readonly subgraphIdentity: SubgraphIdentityConfig;
+}
+
+export interface SubgraphIdentityConfig {
+  /** `issuer`: the identities' `iss`. Default `step-up-gateway`. */
+  readonly issuer: string;
+  /** `keyFile`: an Ed25519 private JWK; replicas must share one. Default: a key made at start-up. */
+  readonly keyFile: string | undefined;
 }
 
 /** Request limits; each refusal is a 4xx with a stable code. */
@@ -115,6 +133,7 @@ const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
   'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
+  'subgraphs', 'supergraph', 'subgraphIdentity',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -174,6 +193,50 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     maxTokenLifetime: integer(file, 'maxTokenLifetime', 86_400),
     logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
+    ...federationOf(file, cwd),
+  });
+}
+
+function federationOf(file: ConfigFile, cwd: string): Pick<Config, 'subgraphs' | 'supergraph' | 'subgraphIdentity'> {
+  const supergraph = file['supergraph'] === undefined ? undefined : filePath(file['supergraph'], 'supergraph', cwd);
+  const subgraphs = file['subgraphs'] === undefined ? undefined : subgraphsOf(file['subgraphs'], supergraph === undefined);
+  if (file['graph'] !== undefined && (subgraphs !== undefined || supergraph !== undefined)) {
+    throw new TypeError('config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"');
+  }
+  const identity = file['subgraphIdentity'] ?? {};
+  if (typeof identity !== 'object' || identity === null || Array.isArray(identity)) throw new TypeError('config "subgraphIdentity" must be an object { issuer?, keyFile? }');
+  const { issuer = 'step-up-gateway', keyFile, ...rest } = identity as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new TypeError(`config "subgraphIdentity": unknown key "${extra}"`);
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('config "subgraphIdentity.issuer" must be a non-empty string');
+  return {
+    supergraph,
+    subgraphs,
+    subgraphIdentity: { issuer, keyFile: keyFile === undefined ? undefined : filePath(keyFile, 'subgraphIdentity.keyFile', cwd) },
+  };
+}
+
+function subgraphsOf(value: unknown, urlRequired: boolean): readonly SubgraphConfig[] {
+  const shape = 'an array of { name, url, timeoutMs?, forwardAuthorization? }';
+  if (!Array.isArray(value) || value.length === 0) throw new TypeError(`config "subgraphs" must be ${shape}`);
+  const names = new Set<string>();
+  return value.map((item: unknown, index) => {
+    const at = `config "subgraphs"[${index}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new TypeError(`${at} must be an object { name, url, timeoutMs?, forwardAuthorization? }`);
+    const { name, url, timeoutMs, forwardAuthorization, ...rest } = item as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw new TypeError(`${at}: unknown key "${extra}"`);
+    if (typeof name !== 'string' || !/^[A-Za-z][\w-]*$/.test(name)) throw new TypeError(`${at}.name must be a subgraph name (letters, digits, _ and -)`);
+    if (names.has(name)) throw new TypeError(`${at}.name: "${name}" is named twice`);
+    names.add(name);
+    if (url === undefined ? urlRequired : typeof url !== 'string' || !/^https?:\/\//.test(url) || !URL.canParse(url)) {
+      throw new TypeError(`${at}.url must be the subgraph's http(s) URL`);
+    }
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
+      throw new TypeError(`${at}.timeoutMs must be a positive integer of milliseconds`);
+    }
+    if (forwardAuthorization !== undefined && typeof forwardAuthorization !== 'boolean') throw new TypeError(`${at}.forwardAuthorization must be true or false`);
+    return Object.freeze({ name, url: url as string | undefined, timeoutMs: timeoutMs as number | undefined, forwardAuthorization: forwardAuthorization as boolean | undefined });
   });
 }
 

@@ -2,19 +2,23 @@
  * Process entry: configuration → gateway → graceful shutdown.
  * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
  */
+import { watchFile } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { loadGraph } from './gateway/loadGraph.js';
 import { SHUTDOWN_GRACE_MS } from './graphql/apollo.js';
 import { DEV_USERS } from './idp/devUsers.js';
-import { startGateway } from './server.js';
+import { startGateway, type Gateway, type GatewayOptions } from './server.js';
+
+/** The example's subgraphs, loaded by path so that the engine never imports them. */
+const EXAMPLE_SUBGRAPHS = new URL('../examples/guthib/subgraphs/index.js', import.meta.url);
+const EXAMPLE_GRAPH = new URL('../examples/guthib/index.js', import.meta.url);
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  // No graph configured: the GutHib example, loaded by path so that the engine never imports it.
-  const graph = await loadGraph(config.graph ?? fileURLToPath(new URL('../examples/guthib/index.js', import.meta.url)));
-  const gateway = await startGateway(config, { graph });
-  console.log(`Serving ${graph.name ?? (config.graph === undefined ? 'the GutHib example' : config.graph)}`);
+  const served = await whatToServe(config);
+  const gateway = await startGateway(config, served.options);
+  console.log(`Serving ${served.name}`);
   if (gateway.devKey !== undefined) {
     console.log(
       [
@@ -41,7 +45,10 @@ async function main(): Promise<void> {
       console.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS + 5_000).unref();
-    gateway.close().then(
+    gateway
+      .close()
+      .then(() => served.close())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('shutdown failed:', (error as Error).message);
@@ -51,6 +58,65 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP: read the supergraph file again (or compose the subgraphs again) and swap it in if it is good.
+  process.on('SIGHUP', () => reload(gateway, 'SIGHUP'));
+  if (config.supergraph !== undefined) {
+    const file = config.supergraph;
+    watchFile(file, { interval: 1_000 }, (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs) reload(gateway, `${file} changed`);
+    });
+  }
+}
+
+function reload(gateway: Gateway, why: string): void {
+  gateway.reload().then(
+    ({ changed }) => console.log(`${why}: ${changed ? 'the new supergraph is served' : 'the supergraph is unchanged'}`),
+    (error: unknown) => console.error(`${why}: the new supergraph is refused, the current one keeps serving: ${(error as Error).message}`),
+  );
+}
+
+interface Served {
+  readonly name: string;
+  readonly options: GatewayOptions;
+  close(): Promise<void>;
+}
+
+/**
+ * A local graph (`graph`), the teams' subgraphs or a supergraph file (`subgraphs`, `supergraph`), or, with
+ * none of them, the GutHib example as two subgraph services on loopback (one local graph where the
+ * example's subgraph library is not installed).
+ */
+async function whatToServe(config: Config): Promise<Served> {
+  const none = async (): Promise<void> => {};
+  if (config.graph !== undefined) {
+    const graph = await loadGraph(config.graph);
+    return { name: graph.name ?? config.graph, options: { graph }, close: none };
+  }
+  if (config.supergraph !== undefined) {
+    return { name: `the supergraph ${config.supergraph}`, options: { supergraph: { kind: 'file', path: config.supergraph, subgraphs: config.subgraphs ?? [] } }, close: none };
+  }
+  if (config.subgraphs !== undefined) {
+    return { name: `the subgraphs ${config.subgraphs.map((subgraph) => subgraph.name).join(', ')}`, options: { supergraph: { kind: 'subgraphs', subgraphs: config.subgraphs } }, close: none };
+  }
+  let example: typeof import('../examples/guthib/subgraphs/index.js');
+  try {
+    example = (await import(EXAMPLE_SUBGRAPHS.href)) as typeof example;
+  } catch {
+    const graph = await loadGraph(fileURLToPath(EXAMPLE_GRAPH));
+    return { name: `${graph.name ?? 'the GutHib example'}, from this process`, options: { graph }, close: none };
+  }
+  let running: Awaited<ReturnType<typeof example.startGutHibSubgraphs>> | undefined;
+  return {
+    name: 'the GutHib example: two subgraph services, accounts and repositories, composed (set "subgraphs", "supergraph" or "graph" in the config file to serve your own)',
+    options: {
+      supergraph: async ({ identityJwksUrl, identityIssuer }) => {
+        running = await example.startGutHibSubgraphs({ identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl }, log: (line) => console.log(line) });
+        for (const subgraph of running.subgraphs) console.log(`subgraph ${subgraph.name} at ${subgraph.url}`);
+        return { kind: 'subgraphs', subgraphs: running.subgraphs };
+      },
+    },
+    close: async () => running?.close(),
+  };
 }
 
 main().catch((error: unknown) => {

@@ -20,11 +20,20 @@ import { createRedisCache } from './persisted/redisCache.js';
 import { lintPolicy } from './review/lint.js';
 import { createRedisState } from './state/redisState.js';
 import { createMemoryState } from './state/store.js';
-import { createLadder } from './stepup/ladder.js';
+import { createLadder, type Ladder } from './stepup/ladder.js';
+import type { FederatedGraph, SupergraphSource } from './federation/federatedGraph.js';
+import { createIdentitySigner, IDENTITY_JWKS_PATH } from './federation/identity.js';
+import type { GraphQLSchema } from 'graphql';
 
 export interface GatewayOptions {
-  /** The graph to serve: its SDL, resolvers and per-request context. */
-  readonly graph: GraphDefinition;
+  /** A graph served from this process: its SDL, resolvers and per-request context. */
+  readonly graph?: GraphDefinition;
+  /**
+   * A federated graph: the subgraphs to compose, or a supergraph file composed elsewhere. A function is
+   * called once the gateway listens, with where its identity keys are published: subgraphs started
+   * alongside (the dev-mode example) can be told where to verify the identities they will receive.
+   */
+  readonly supergraph?: SupergraphSource | ((gateway: IdentityPublication) => Promise<SupergraphSource>);
   /** The current time in seconds since the epoch, for every check. Default: the system clock. */
   readonly clock?: () => number;
   /** Where warnings go (policy lint, an issuer or Redis out of reach). Default: `console.warn`. */
@@ -42,9 +51,26 @@ export interface Gateway {
   readonly issuer: string;
   /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
   readonly devKey: DevKey | undefined;
+  /** The policy table of the graph served now. */
   readonly policy: PolicyTable;
+  /** Federated: where subgraphs fetch the keys of the gateway's signed identities. */
+  readonly identityJwksUrl: string | undefined;
+  /** Federated: the supergraph served now. */
+  readonly supergraphSdl: string | undefined;
+  /**
+   * Federated: reads the supergraph file (or composes the subgraphs) again and swaps the new graph in for
+   * the requests that start from now on; a graph that fails is refused (the promise rejects saying why) and
+   * the current one keeps serving. A local graph does not change: `{ changed: false }`.
+   */
+  reload(): Promise<{ readonly changed: boolean }>;
   /** Stops accepting requests, lets those in flight finish, and closes. */
   close(): Promise<void>;
+}
+
+/** Where and as whom the gateway signs the identities it sends subgraphs. */
+export interface IdentityPublication {
+  readonly identityJwksUrl: string;
+  readonly identityIssuer: string;
 }
 
 const systemClock = (): number => Math.floor(Date.now() / 1000);
@@ -53,93 +79,53 @@ export const DEV_RESOURCE = 'urn:guthib:api';
 
 /**
  * Builds the gateway from its configuration and starts listening. Programmer mistakes (a schema
- * naming an unknown level, a bad ladder, a malformed manifest) throw here, before any port is opened.
+ * naming an unknown level, a bad ladder, a malformed manifest) throw here, before any port is opened;
+ * a federated graph is composed once the port is open (subgraphs may fetch the gateway's keys), and a
+ * composition error closes it again and throws, naming the subgraph, the coordinate and the rule.
  */
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
-  const { graph } = options;
+  if ((options.graph === undefined) === (options.supergraph === undefined)) {
+    throw new TypeError('startGateway needs exactly one of "graph" (served from this process) and "supergraph" (federated)');
+  }
   const clock = options.clock ?? systemClock;
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const log = options.log ?? ((message: string) => console.log(message));
   const ladder = createLadder(config.ladder);
-  const schema = makeStepUpSchema(graph, ladder);
-  const policy = buildPolicyTable(schema, ladder);
-  for (const finding of lintPolicy(schema, policy)) warn(`policy lint (${finding.rule}): ${finding.message}`);
-  const manifest = config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema);
-  const trusted = { manifest, partnerClients: new Set(config.persistedDocuments.partnerClients), requireForAll: config.persistedDocuments.requireForAll };
+  const checkGraph = (schema: GraphQLSchema, policy: PolicyTable): void => {
+    if (config.persistedDocuments.manifest !== undefined) loadManifest(config.persistedDocuments.manifest, schema);
+    for (const finding of lintPolicy(schema, policy)) warn(`policy lint (${finding.rule}): ${finding.message}`);
+  };
+  const local = options.graph === undefined ? undefined : localGraph(options.graph, ladder);
+  if (local !== undefined) checkGraph(local.schema, local.policy);
+  const manifestOf = (schema: GraphQLSchema) => (config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema));
+  // A federated graph's manifest is checked against the supergraph once it is composed.
+  const trusted = { manifest: local === undefined ? undefined : manifestOf(local.schema), partnerClients: new Set(config.persistedDocuments.partnerClients), requireForAll: config.persistedDocuments.requireForAll };
 
   // Revocations, one-time step-ups, used logout tokens and the APQ cache: shared by every replica through Redis.
   const apqCache = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
   const state = config.redisUrl === undefined ? createMemoryState() : createRedisState(config.redisUrl, { warn });
   const revocations = createRevocations(state, { maxTokenLifetime: config.maxTokenLifetime, clockTolerance: config.clockTolerance });
+  const closeState = () => Promise.all([apqCache?.close(), state.close()]);
 
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
-  const apollo = createApollo(config, schema, policy, { httpServer, apqCache: apqCache?.cache });
-  await apollo.start();
   const devKey = config.issuer === undefined ? await loadDevKey(config.devKeyDir) : undefined;
-  await new Promise<void>((done, fail) => {
-    httpServer.once('error', fail);
-    httpServer.listen(config.port, config.host, () => done());
-  });
-  // In dev mode the issuer's name holds the port, known only now (PORT=0 picks one). What follows
-  // runs before any request event can be delivered, so no request meets a half-built gateway.
-  const { port } = httpServer.address() as AddressInfo;
-  const issuer = config.issuer ?? devIssuerUrl(port);
-  const discovered =
-    options.keys === undefined && devKey === undefined
-      ? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs })
-      : undefined;
-  const keys = options.keys ?? devKey?.keys ?? discovered!;
-  // Keys are loaded now, in the background: the start-up log says whether the issuer can be used, and why
-  // not; the gateway serves anonymous callers meanwhile and tokens get 503 until it can.
-  discovered?.load().then(
-    (count) => log(`issuer ${issuer}: ${count} signing key(s) loaded`),
-    (error: unknown) => warn(`issuer ${issuer} cannot be used yet: ${(error as Error).message}; tokens are answered 503 until it can`),
-  );
-
-  // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
-  // login pages and from `npm run token` are the same kind of token.
-  const devSecret = randomBytes(24).toString('base64url');
-  // Loaded only in dev mode: importing the gateway never loads oidc-provider.
-  const idp =
-    devKey === undefined
-      ? undefined
-      : await (await import('./idp/devProvider.js')).createDevProvider({
-          issuer,
-          signingJwk: devKey.privateJwk,
-          gatewayAudience: config.audience,
-          gatewayResource: DEV_RESOURCE,
-          accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
-          clients: {
-            web: { redirectUris: [`${issuer}/`], postLogoutRedirectUris: [`${issuer}/`], backchannelLogoutUri: `${issuer}/backchannel-logout` },
-            gateway: { clientSecret: devSecret },
-          },
-          log: warn,
-        });
-  const introspectionClient = config.introspectionClient ?? (idp === undefined ? undefined : { id: 'guthib-gateway', secret: devSecret });
-
-  const graphql = createGraphQLEndpoint({
-    apollo,
-    verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient }),
-    revocations,
-    trusted,
-    ledger: createOnceLedger(state),
-    createContext: graph.createContext?.bind(graph),
-    clock,
-    realm: config.realm,
-    maxBodyBytes: config.maxBodyBytes,
-    canReauthenticateClaim: config.canReauthenticateClaim,
-    warn,
-  });
-  const logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations });
+  const signer = options.supergraph === undefined ? undefined : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile });
+  let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;
+  let idp: Awaited<ReturnType<(typeof import('./idp/devProvider.js'))['createDevProvider']>> | undefined;
+  let issuer = config.issuer ?? '';
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req.url);
     // A target no URL parser accepts (`//[/`, `http://a:99999/`) is the client's mistake, and the
     // connection may be out of step: answer 400 and close it (RFC 9112 §3.2).
     if (url === undefined) return sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
-    if (url.pathname === '/graphql') return graphql(req, res, url.search);
+    if (url.pathname === '/graphql') {
+      if (graphql === undefined) return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; retry shortly', { 'retry-after': '1' });
+      return graphql(req, res, url.search);
+    }
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (url.pathname === '/backchannel-logout') return logout(req, res);
+    if (signer !== undefined && url.pathname === IDENTITY_JWKS_PATH && req.method === 'GET') return sendJson(res, 200, signer.jwks, { 'cache-control': 'public, max-age=300' });
+    if (url.pathname === '/backchannel-logout' && logout !== undefined) return logout(req, res);
     if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return (await import('./idp/demoApp.js')).sendDemoApp(res, issuer);
     if (idp !== undefined) return idp.handle(req, res, url.pathname);
     return sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
@@ -157,21 +143,125 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         else res.destroy();
       });
   }
-
+  let logout: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   httpServer.on('request', route);
+
+  await new Promise<void>((done, fail) => {
+    httpServer.once('error', fail);
+    httpServer.listen(config.port, config.host, () => done());
+  });
+  // In dev mode the issuer's name holds the port, known only now (PORT=0 picks one).
+  const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const origin = `http://${host}:${port}`;
+  issuer = config.issuer ?? devIssuerUrl(port);
+
+  let federated: FederatedGraph | undefined;
+  let apollo: ReturnType<typeof createApollo>;
+  try {
+    if (options.supergraph !== undefined) {
+      const publication = { identityJwksUrl: `${origin}${IDENTITY_JWKS_PATH}`, identityIssuer: config.subgraphIdentity.issuer };
+      const source = typeof options.supergraph === 'function' ? await options.supergraph(publication) : options.supergraph;
+      // Loaded only for a federated graph: a gateway over a local graph never loads the federation executor.
+      const { createFederatedGraph } = await import('./federation/federatedGraph.js');
+      federated = await createFederatedGraph(source, {
+        ladder,
+        signer: signer!,
+        warn,
+        now: clock,
+        check: (generation) => checkGraph(generation.schema, generation.policy),
+      });
+    }
+    if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);
+    const graph = federated === undefined ? local! : { gateway: federated.gateway, policyOf: (schema: GraphQLSchema) => policyOfSchema(federated!, schema) };
+    apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn });
+    await apollo.start();
+  } catch (error) {
+    await new Promise((done) => httpServer.close(done));
+    await closeState();
+    throw error;
+  }
+
+  const discovered =
+    options.keys === undefined && devKey === undefined
+      ? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs })
+      : undefined;
+  const keys = options.keys ?? devKey?.keys ?? discovered!;
+  // Keys are loaded now, in the background: the start-up log says whether the issuer can be used, and why
+  // not; the gateway serves anonymous callers meanwhile and tokens get 503 until it can.
+  discovered?.load().then(
+    (count) => log(`issuer ${issuer}: ${count} signing key(s) loaded`),
+    (error: unknown) => warn(`issuer ${issuer} cannot be used yet: ${(error as Error).message}; tokens are answered 503 until it can`),
+  );
+
+  // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
+  // login pages and from `npm run token` are the same kind of token.
+  const devSecret = randomBytes(24).toString('base64url');
+  // Loaded only in dev mode: importing the gateway never loads oidc-provider.
+  idp =
+    devKey === undefined
+      ? undefined
+      : await (await import('./idp/devProvider.js')).createDevProvider({
+          issuer,
+          signingJwk: devKey.privateJwk,
+          gatewayAudience: config.audience,
+          gatewayResource: DEV_RESOURCE,
+          accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
+          clients: {
+            web: { redirectUris: [`${issuer}/`], postLogoutRedirectUris: [`${issuer}/`], backchannelLogoutUri: `${issuer}/backchannel-logout` },
+            gateway: { clientSecret: devSecret },
+          },
+          log: warn,
+        });
+  const introspectionClient = config.introspectionClient ?? (idp === undefined ? undefined : { id: 'guthib-gateway', secret: devSecret });
+
+  logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations });
+  graphql = createGraphQLEndpoint({
+    apollo,
+    verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient }),
+    revocations,
+    trusted,
+    ledger: createOnceLedger(state),
+    createContext: options.graph?.createContext?.bind(options.graph),
+    clock,
+    realm: config.realm,
+    maxBodyBytes: config.maxBodyBytes,
+    canReauthenticateClaim: config.canReauthenticateClaim,
+    warn,
+  });
+
   return {
-    url: `http://${host}:${port}/graphql`,
+    url: `${origin}/graphql`,
     issuer,
     devKey,
-    policy,
+    get policy() {
+      return federated?.current().policy ?? local!.policy;
+    },
+    identityJwksUrl: signer === undefined ? undefined : `${origin}${IDENTITY_JWKS_PATH}`,
+    get supergraphSdl() {
+      return federated?.current().supergraphSdl;
+    },
+    async reload() {
+      return federated === undefined ? { changed: false } : federated.reload();
+    },
     async close() {
       // Apollo's drain stops accepting, lets requests in flight finish for the grace period, then
       // closes every connection; the Redis clients close within a second whether Redis answers or not.
       await apollo.stop();
-      await Promise.all([apqCache?.close(), state.close()]);
+      await closeState();
     },
   };
+}
+
+function localGraph(graph: GraphDefinition, ladder: Ladder): { schema: GraphQLSchema; policy: PolicyTable } {
+  const schema = makeStepUpSchema(graph, ladder);
+  return { schema, policy: buildPolicyTable(schema, ladder) };
+}
+
+/** The policy table of the generation a request runs on; the current one for a schema it does not know. */
+function policyOfSchema(federated: FederatedGraph, schema: GraphQLSchema): PolicyTable {
+  const current = federated.current();
+  return current.schema === schema ? current.policy : (federated.generationOf(schema)?.policy ?? current.policy);
 }
 
 /** The dev issuer's identifier, also used by `npm run token` to mint tokens for it. */

@@ -4,7 +4,9 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Config } from '../config.js';
+import { formatUpstreamError } from '../federation/upstream.js';
 import type { StepUpContext } from './context.js';
 import { applyStepUpGuards } from './guard.js';
 import { knownOperationTypesRule } from './knownOperationTypesRule.js';
@@ -20,12 +22,13 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 /** Apollo Server with both layers of enforcement, the request limits and APQ (in memory or the given cache). */
 export function createApollo(
   config: Config,
-  schema: GraphQLSchema,
-  policy: PolicyTable,
-  options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined },
+  graph: { readonly schema: GraphQLSchema; readonly policy: PolicyTable } | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
+  options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined; warn: (message: string) => void },
 ): ApolloServer<StepUpContext> {
+  // A local graph gets its guards here; a federated graph's schema comes guarded from the gateway.
+  const served = 'gateway' in graph ? { gateway: graph.gateway } : { schema: applyStepUpGuards(graph.schema, graph.policy) };
   return new ApolloServer<StepUpContext>({
-    schema: applyStepUpGuards(schema, policy),
+    ...served,
     introspection: config.introspection,
     // "Did you mean …?" names fields and types: a schema that cannot be introspected must not leak that way.
     hideSchemaDetailsFromClientErrors: !config.introspection,
@@ -36,7 +39,7 @@ export function createApollo(
     // A request carrying Authorization cannot be sent cross-site without a CORS preflight, just like the
     // headers Apollo accepts by default; urql sends queries as GET with it and no content-type.
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
-    formatError: callerErrorsAreNotInternal,
+    formatError: (formatted, error) => formatUpstreamError(callerErrorsAreNotInternal(formatted, error), error, options.warn),
     // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
     persistedQueries: config.apq ? (options.apqCache === undefined ? {} : { cache: options.apqCache }) : false,
     // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED
@@ -49,7 +52,7 @@ export function createApollo(
       maxSelectionsRule(config.limits.maxSelections),
     ],
     plugins: [
-      stepUpPlugin<StepUpContext>(policy, { realm: config.realm }),
+      stepUpPlugin<StepUpContext>('gateway' in graph ? graph.policyOf : graph.policy, { realm: config.realm }),
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       // Answers depend on the caller's token, so they are never shared-cacheable: Apollo's cache-control

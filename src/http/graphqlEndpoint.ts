@@ -3,7 +3,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { GraphRequest } from '../gateway/graph.js';
-import { createStepUpState, type StepUpContext } from '../graphql/context.js';
+import { CALLER_AUTHORIZATION, createStepUpState, type StepUpContext } from '../graphql/context.js';
 import type { OnceLedger } from '../graphql/once.js';
 import { resolvePersisted, type TrustedDocumentsPolicy } from '../persisted/trustedDocuments.js';
 import { authenticate } from './authenticate.js';
@@ -53,6 +53,8 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
       canReauthenticateClaim: options.canReauthenticateClaim,
     });
     const context: StepUpContext = { ...options.createContext?.({ principal, stepUp }), stepUp, principal };
+    // For subgraphs configured to receive the caller's own header; never logged, never in a response.
+    if (req.headers.authorization !== undefined) Object.defineProperty(context, CALLER_AUTHORIZATION, { value: req.headers.authorization, enumerable: true });
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: graphQLRequestOf(req, method, resolved.search, resolved.body),
       context: async () => context,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../../examples/guthib/index.js';
+import { startGutHibSubgraphs } from '../../examples/guthib/subgraphs/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startTestIssuer, type TestIssuer } from './issuer.js';
 
@@ -19,10 +20,20 @@ export interface Answer {
   readonly body: Record<string, unknown> & { data?: unknown; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
 }
 
+/** A document a subgraph received, with the identity it came with. */
+export interface ReceivedDocument {
+  readonly subgraph: string;
+  readonly query: string;
+  readonly variables: unknown;
+  readonly sub: string | undefined;
+}
+
 export interface Harness {
   readonly gateway: Gateway;
   readonly issuer: TestIssuer;
   readonly source: GutHibSource;
+  /** Federated: every document the example's subgraphs received (`_service` excepted), oldest first. */
+  readonly received: ReceivedDocument[];
   /** Moves the shared clock (seconds since the epoch). */
   setNow(now: number): void;
   /** POSTs a GraphQL request over real HTTP. */
@@ -43,7 +54,7 @@ export function writeConfigFile(value: object): string {
  * A gateway in production mode on port 0, trusting a real issuer on loopback, on a fixed clock.
  * `file` becomes its config file; `env` adds environment variables (REDIS_URL, …).
  */
-export async function startHarness(options: { file?: object; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(options: { file?: object; env?: Record<string, string>; mode?: 'federated' | 'local' } = {}): Promise<Harness> {
   let now = T0;
   const clock = () => now;
   const issuer = await startTestIssuer({ now: clock });
@@ -56,11 +67,35 @@ export async function startHarness(options: { file?: object; env?: Record<string
     ...options.env,
   });
   const source = createInMemorySource();
-  const gateway = await startGateway(config, { graph: createGutHibGraph({ source }), clock });
+  const received: ReceivedDocument[] = [];
+  let subgraphs: { close(): Promise<void> } | undefined;
+  // The HTTP contract holds in front of subgraphs: by default the example runs federated, as `npm start` runs it.
+  const mode = options.mode ?? (process.env['HARNESS_MODE'] === 'local' ? 'local' : 'federated');
+  const gateway = await startGateway(
+    config,
+    mode === 'local'
+      ? { graph: createGutHibGraph({ source }), clock }
+      : {
+          clock,
+          supergraph: async ({ identityJwksUrl, identityIssuer }) => {
+            const running = await startGutHibSubgraphs({
+              source,
+              clock,
+              identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
+              onRequest: (entry) => {
+                if (!entry.query.includes('_service')) received.push({ subgraph: entry.subgraph, query: entry.query, variables: entry.variables, sub: entry.identity.sub });
+              },
+            });
+            subgraphs = running;
+            return { kind: 'subgraphs', subgraphs: running.subgraphs };
+          },
+        },
+  );
   return {
     gateway,
     issuer,
     source,
+    received,
     setNow(value) {
       now = value;
     },
@@ -68,6 +103,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
     send: (body, options = {}) => sendJson(gateway.url, body, options.token),
     async close() {
       await gateway.close();
+      await subgraphs?.close();
       await issuer.close();
     },
   };

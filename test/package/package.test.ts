@@ -80,7 +80,10 @@ beforeAll(async () => {
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${packed}: ${tarballs.join(', ')}`);
   tarball = join(packed, tarballs[0]!);
 
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'consumer', type: 'module', private: true }, null, 2)}\n`);
+  // The same pin as the repository's own package.json: this machine's registry lacks the
+  // @graphql-tools/batch-execute that @graphql-tools/delegate 12.3 needs (the public registry has it).
+  const overrides = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { overrides: Record<string, string> }).overrides;
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'consumer', type: 'module', private: true, overrides }, null, 2)}\n`);
   for (const file of ['consumer.mjs', 'consumer.ts', 'tsconfig.json', 'resolveLog.mjs']) copyFileSync(join(FIXTURE, file), join(project, file));
   await run(
     'npm',

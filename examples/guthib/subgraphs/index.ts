@@ -1,0 +1,105 @@
+/**
+ * The GutHib example as two Apollo Federation 2 subgraphs behind the gateway, each a real HTTP server
+ * on loopback: `accounts` (users, cards, `node(id:)`) and `repositories`. Both read one source, like
+ * two services over one database, and both accept only requests that carry the gateway's signed
+ * identity for them, and enforce their own `@isAuthenticated` again with it.
+ */
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse, type GraphQLSchema } from 'graphql';
+import { createStepUpSubgraph, stepUpSubgraphTypeDefs, type GatewayIdentityOptions } from 'step-up-gateway/subgraph';
+import { createInMemorySource } from '../inMemorySource.js';
+import { createLoaders } from '../loaders.js';
+import type { GutHibSource } from '../source.js';
+import { accountsResolvers } from './accountsResolvers.js';
+import { repositoriesResolvers } from './repositoriesResolvers.js';
+import { requestLogPlugin, type ReceivedDocument } from './requestLog.js';
+
+export { describeReceived, type ReceivedDocument } from './requestLog.js';
+
+export type GutHibSubgraphName = 'accounts' | 'repositories';
+export const GUTHIB_SUBGRAPH_NAMES: readonly GutHibSubgraphName[] = Object.freeze(['accounts', 'repositories']);
+
+/** `buildSubgraphSchema`'s resolver map; the codegen types of `../resolvers.ts` are stricter than it knows. */
+type SubgraphResolvers = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers'];
+
+const RESOLVERS = { accounts: accountsResolvers, repositories: repositoriesResolvers } as unknown as Record<GutHibSubgraphName, SubgraphResolvers>;
+
+export interface GutHibSubgraphOptions {
+  /** The data both subgraphs read. Default: one fresh in-memory copy of the seed, shared by both. */
+  readonly source?: GutHibSource;
+  /** How to verify the gateway's identity header: its issuer, and its JWKS (`keys`) or where it is (`jwksUrl`). */
+  readonly identity: Pick<GatewayIdentityOptions, 'issuer' | 'keys' | 'jwksUrl'>;
+  /** Seconds since the epoch, for verifying identities and for step-up decay. Default: the system clock. */
+  readonly clock?: () => number;
+  /** Loopback ports. Default 0 (any free port). */
+  readonly ports?: { readonly accounts?: number; readonly repositories?: number };
+  /** Called with each document a subgraph received, once its identity is verified. */
+  readonly onRequest?: (entry: ReceivedDocument) => void;
+  /** Given one line per received document, e.g. `[accounts] received { viewer { login } } as alice (level MEDIUM)`. */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningGutHibSubgraph {
+  readonly name: GutHibSubgraphName;
+  /** Where it answers GraphQL over HTTP, e.g. `http://127.0.0.1:4001/`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A subgraph's SDL as it publishes it: the step-up header, then its own `<name>.graphql`. */
+export function gutHibSubgraphTypeDefs(name: GutHibSubgraphName): string {
+  const own = readFileSync(new URL(`./${name}.graphql`, import.meta.url), 'utf8');
+  return `${stepUpSubgraphTypeDefs(['@key'])}\n${own}`;
+}
+
+/** A subgraph's executable schema before the step-up guards (`createStepUpSubgraph` adds them). */
+export function buildGutHibSubgraphSchema(name: GutHibSubgraphName): GraphQLSchema {
+  if (!GUTHIB_SUBGRAPH_NAMES.includes(name)) throw new TypeError(`"${String(name)}" is not a GutHib subgraph: use accounts or repositories`);
+  return buildSubgraphSchema({ typeDefs: parse(gutHibSubgraphTypeDefs(name)), resolvers: RESOLVERS[name] });
+}
+
+/** Starts one subgraph on 127.0.0.1. */
+export async function startGutHibSubgraph(name: GutHibSubgraphName, options: GutHibSubgraphOptions): Promise<RunningGutHibSubgraph> {
+  const source = options.source ?? createInMemorySource();
+  const stepUp = createStepUpSubgraph({
+    schema: buildGutHibSubgraphSchema(name),
+    ...options.identity,
+    audience: name,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    context: ({ principal }) => ({ viewer: principal?.subject, loaders: createLoaders(source) }),
+  });
+  const server = new ApolloServer({
+    schema: stepUp.schema,
+    // No inline traces (ftv1): the gateway does not read them, and they would time every resolver for any caller.
+    plugins: [requestLogPlugin(name, { onRequest: options.onRequest, log: options.log }), ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+  });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: options.ports?.[name] ?? 0, host: '127.0.0.1' },
+    context: stepUp.context,
+  });
+  return { name, url, close: () => server.stop() };
+}
+
+/** Starts both subgraphs over one source; `close()` stops both. */
+export async function startGutHibSubgraphs(options: GutHibSubgraphOptions): Promise<{
+  readonly subgraphs: ReadonlyArray<{ readonly name: GutHibSubgraphName; readonly url: string }>;
+  close(): Promise<void>;
+}> {
+  const shared = { ...options, source: options.source ?? createInMemorySource() };
+  const started: RunningGutHibSubgraph[] = [];
+  const close = async () => {
+    await Promise.all(started.map((subgraph) => subgraph.close()));
+  };
+  try {
+    for (const name of GUTHIB_SUBGRAPH_NAMES) started.push(await startGutHibSubgraph(name, shared));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { subgraphs: started.map(({ name, url }) => ({ name, url })), close };
+}

@@ -1,0 +1,258 @@
+import { readFile } from 'node:fs/promises';
+import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
+import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import { execute, Kind, parse, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
+import { checkRequirement } from '../graphql/enforce.js';
+import { applyStepUpGuards } from '../graphql/guard.js';
+import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
+import type { Ladder } from '../stepup/ladder.js';
+import type { Requirement } from '../stepup/requirement.js';
+import { composeSupergraph } from './compose.js';
+import { IDENTITY_HEADER, identityClaimsOf, passedRequirement, type IdentityClaims, type IdentitySigner } from './identity.js';
+import { buildShapeSchema, inlineOperation, prune, reshape } from './prune.js';
+import { SubgraphFetchError } from './upstream.js';
+
+/** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
+export interface SubgraphConfig {
+  readonly name: string;
+  /** Where it answers GraphQL; overrides the supergraph's `@join__graph(url:)`. Required when composing. */
+  readonly url?: string | undefined;
+  /** Milliseconds one request to it may take. Default 5000. */
+  readonly timeoutMs?: number | undefined;
+  /** Send it the caller's own `Authorization` header too. Default false: it gets the gateway's signed identity only. */
+  readonly forwardAuthorization?: boolean | undefined;
+}
+
+/** Where the supergraph comes from: composed here from the subgraphs' `_service { sdl }`, or a file composed elsewhere. */
+export type SupergraphSource =
+  | { readonly kind: 'subgraphs'; readonly subgraphs: readonly SubgraphConfig[] }
+  | { readonly kind: 'file'; readonly path: string; readonly subgraphs: readonly SubgraphConfig[] };
+
+/** One served version of the graph: what a request started on is what it finishes on. */
+export interface GraphGeneration {
+  readonly supergraphSdl: string;
+  /** The composed schema with the resolve-time guards: what Apollo validates and executes against. */
+  readonly schema: GraphQLSchema;
+  readonly policy: PolicyTable;
+  readonly shapeSchema: GraphQLSchema;
+}
+
+/** What the gateway's context holds for the subgraph requests of one execution. */
+const SUBGRAPH_CALL = Symbol('subgraphCall');
+interface SubgraphCall {
+  readonly claims: IdentityClaims;
+  readonly now: number;
+  readonly authorization: string | undefined;
+}
+
+
+export interface FederatedGraphOptions {
+  readonly ladder: Ladder;
+  readonly signer: IdentitySigner;
+  /** Where upstream failures are logged in full (the caller gets a stable code only). */
+  readonly warn: (message: string) => void;
+  /** Builds what the generation needs beyond the policy table (lint, manifest); throws to refuse it. */
+  readonly check?: (generation: GraphGeneration) => void;
+}
+
+export interface FederatedGraph {
+  /** Apollo Server's `gateway`: it gets the schema from here and executes through here. */
+  readonly gateway: GatewayInterface;
+  current(): GraphGeneration;
+  /** The generation whose schema this is: a request finishes on the graph it started on. */
+  generationOf(schema: GraphQLSchema): GraphGeneration | undefined;
+  /** Reads or composes the supergraph again and swaps it in; a graph that fails keeps the current one serving. */
+  reload(): Promise<{ readonly changed: boolean }>;
+}
+
+/** Reads the supergraph: the file as it is, or the subgraphs' SDL composed. */
+export async function loadSupergraph(source: SupergraphSource, signer: IdentitySigner, now: () => number): Promise<string> {
+  if (source.kind === 'file') {
+    try {
+      return await readFile(source.path, 'utf8');
+    } catch (error) {
+      throw new TypeError(`the supergraph file ${source.path} cannot be read: ${(error as Error).message}`);
+    }
+  }
+  const sdls = await Promise.all(
+    source.subgraphs.map(async (subgraph) => ({ name: subgraph.name, url: subgraph.url!, sdl: await fetchSubgraphSdl(subgraph, signer, now()) })),
+  );
+  return composeSupergraph(sdls);
+}
+
+async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: IdentitySigner, now: number): Promise<string> {
+  let body: { data?: { _service?: { sdl?: unknown } }; errors?: Array<{ message?: string }> };
+  try {
+    const response = await fetch(subgraph.url!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        [IDENTITY_HEADER]: await signer.sign({ passed: [] }, subgraph.name, now),
+      },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      signal: AbortSignal.timeout(subgraph.timeoutMs ?? 5_000),
+    });
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    throw new TypeError(`subgraph "${subgraph.name}" at ${subgraph.url} cannot be asked for its SDL: ${(error as Error).message}`);
+  }
+  const sdl = body.data?._service?.sdl;
+  if (typeof sdl !== 'string') {
+    throw new TypeError(`subgraph "${subgraph.name}" at ${subgraph.url} did not answer { _service { sdl } }: ${body.errors?.[0]?.message ?? 'no SDL'}`);
+  }
+  return sdl;
+}
+
+/** `join__Graph` enum values (`ACCOUNTS`) to the subgraph names of `@join__graph(name:)` (`accounts`). */
+function joinGraphNames(supergraphSdl: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const definition of parse(supergraphSdl).definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? []) {
+      const name = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'name')?.value;
+      names.set(value.name.value, name?.kind === Kind.STRING ? name.value : value.name.value.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
+export function buildGeneration(supergraphSdl: string, options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[] }): GraphGeneration {
+  const names = joinGraphNames(supergraphSdl);
+  const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
+  const stitched = getStitchedSchemaFromSupergraphSdl({
+    supergraphSdl,
+    httpExecutorOpts: ({ name: graph, endpoint }) => {
+      const name = names.get(graph) ?? graph;
+      const config = configured.get(name);
+      const timeoutMs = config?.timeoutMs ?? 5_000;
+      return {
+        endpoint: config?.url ?? endpoint,
+        // The executor would otherwise merge identical requests in flight across callers, and each
+        // request carries its caller's identity.
+        deduplicateInflightRequests: false,
+        fetch: (url: string, init: RequestInit | undefined, context: unknown) => subgraphFetch(name, url, init, context, timeoutMs, config?.forwardAuthorization === true, options.signer),
+      };
+    },
+  });
+  const policy = buildPolicyTable(stitched, options.ladder);
+  return Object.freeze({ supergraphSdl, schema: applyStepUpGuards(stitched, policy), policy, shapeSchema: buildShapeSchema(stitched) });
+}
+
+async function subgraphFetch(
+  name: string,
+  url: string,
+  init: RequestInit | undefined,
+  context: unknown,
+  timeoutMs: number,
+  forwardAuthorization: boolean,
+  signer: IdentitySigner,
+): Promise<Response> {
+  const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
+  // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
+  if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
+  const headers = new Headers(init?.headers);
+  headers.set(IDENTITY_HEADER, await signer.sign(call.claims, name, call.now));
+  if (forwardAuthorization && call.authorization !== undefined) headers.set('authorization', call.authorization);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, headers, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  } catch (error) {
+    if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (!/\bjson\b/i.test(type)) {
+    await response.body?.cancel();
+    throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
+  }
+  return response;
+}
+
+/**
+ * The federated graph: Apollo Server asks it for the schema and hands it each checked operation. The
+ * executor prunes what the caller may not have, executes the rest across the subgraphs with a signed
+ * identity per subgraph request, and answers in the shape of the caller's operation.
+ */
+export async function createFederatedGraph(source: SupergraphSource, options: FederatedGraphOptions & { now: () => number }): Promise<FederatedGraph> {
+  const { ladder, signer } = options;
+  const build = async (): Promise<GraphGeneration> => {
+    const supergraphSdl = await loadSupergraph(source, signer, options.now);
+    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs });
+    options.check?.(generation);
+    return generation;
+  };
+  let current = await build();
+  const bySchema = new WeakMap<GraphQLSchema, GraphGeneration>([[current.schema, current]]);
+  const listeners = new Set<(update: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void>();
+
+  const executor: GatewayExecutor = async (requestContext) => {
+    const generation = bySchema.get(requestContext.schema) ?? current;
+    const context = requestContext.context as unknown as StepUpContext & { [CALLER_AUTHORIZATION]?: string };
+    const state = context.stepUp;
+    const inlined = inlineOperation(generation.schema, generation.policy, requestContext.document, requestContext.operationName);
+    const pruned = prune(generation.schema, generation.policy, inlined, (entry) => checkRequirement(ladder, state, entry.requirement));
+    const claims = identityClaimsOf(ladder, state, [...pruned.passed.values()].map((entry) => passedRequirement(entry.coordinate, entry.requirement)));
+    const call: SubgraphCall = { claims, now: state.now, authorization: context[CALLER_AUTHORIZATION] };
+    const upstream = await execute({
+      schema: generation.schema,
+      document: pruned.document,
+      operationName: requestContext.operationName ?? undefined,
+      variableValues: requestContext.request.variables,
+      contextValue: { ...context, [SUBGRAPH_CALL]: call },
+    });
+    noteSubgraphChallenges(ladder, state, upstream.errors);
+    return reshape({
+      shapeSchema: generation.shapeSchema,
+      document: inlined,
+      operationName: requestContext.operationName,
+      variableValues: requestContext.request.variables,
+      upstream,
+      refusals: pruned.refusals,
+    });
+  };
+
+  return {
+    current: () => current,
+    generationOf: (schema) => bySchema.get(schema),
+    async reload() {
+      const next = await build();
+      if (next.supergraphSdl === current.supergraphSdl) return { changed: false };
+      bySchema.set(next.schema, next);
+      current = next;
+      for (const listener of listeners) listener({ apiSchema: next.schema, coreSupergraphSdl: next.supergraphSdl });
+      return { changed: true };
+    },
+    gateway: {
+      onSchemaLoadOrUpdate(listener) {
+        listeners.add(listener);
+        listener({ apiSchema: current.schema, coreSupergraphSdl: current.supergraphSdl });
+        return () => listeners.delete(listener);
+      },
+      async load() {
+        return { executor };
+      },
+      async stop() {},
+    },
+  };
+}
+
+/**
+ * A subgraph that enforces step-up itself (with the forwarded identity) answers STEP_UP_REQUIRED with
+ * the level and max age it asked: the caller's challenge covers it, as if the gateway had refused.
+ */
+function noteSubgraphChallenges(ladder: Ladder, state: StepUpState, errors: readonly GraphQLError[] | undefined): void {
+  for (const error of errors ?? []) {
+    const { code, requiredAcr, maxAge } = error.extensions as { code?: unknown; requiredAcr?: unknown; maxAge?: unknown };
+    if (code !== 'STEP_UP_REQUIRED' && code !== 'UNAUTHENTICATED') continue;
+    const requirement: { level?: string; maxAge?: number } = {};
+    if (typeof requiredAcr === 'string' && ladder.byName.has(requiredAcr)) requirement.level = requiredAcr;
+    if (typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0) requirement.maxAge = maxAge;
+    if (code === 'UNAUTHENTICATED' && state.caller.kind !== 'anonymous') continue;
+    state.unmet.push(requirement as Requirement);
+  }
+}
