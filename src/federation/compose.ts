@@ -48,7 +48,8 @@ export function composeSupergraph(subgraphs: readonly SubgraphSdl[]): string {
 function describeCompositionError(error: GraphQLError): string {
   const rule = String(error.extensions['code'] ?? 'COMPOSITION_ERROR');
   const subgraph = error.extensions['subgraphName'];
-  return `[${rule}] ${typeof subgraph === 'string' && !error.message.includes(`"${subgraph}"`) ? `subgraph "${subgraph}": ` : ''}${error.message}`;
+  const named = typeof subgraph !== 'string' || error.message.includes(`"${subgraph}"`) || error.message.startsWith(`[${subgraph}] `);
+  return `[${rule}] ${named ? '' : `subgraph "${subgraph}": `}${error.message}`;
 }
 
 /** `Type` and `Type.field` coordinates that carry `@isAuthenticated` in a document, with each usage printed. */

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import { execute, Kind, parse, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
 import { applyStepUpGuards } from '../graphql/guard.js';
-import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
+import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
 import type { Ladder } from '../stepup/ladder.js';
 import type { Requirement } from '../stepup/requirement.js';
 import { composeSupergraph } from './compose.js';
-import { IDENTITY_HEADER, identityClaimsOf, passedRequirement, type IdentityClaims, type IdentitySigner } from './identity.js';
-import { buildShapeSchema, inlineOperation, prune, reshape } from './prune.js';
+import { IDENTITY_HEADER, identityClaimsOf, passedRequirement, type IdentityClaims, type IdentitySigner, type PassedRequirement } from './identity.js';
+import { buildShapeSchema, inlineOperation, protectedEntries, prune, reshape, type Pruned } from './prune.js';
 import { SubgraphFetchError } from './upstream.js';
 
 /** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
@@ -194,13 +194,24 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     const generation = bySchema.get(requestContext.schema) ?? current;
     const context = requestContext.context as unknown as StepUpContext & { [CALLER_AUTHORIZATION]?: string };
     const state = context.stepUp;
-    const inlined = inlineOperation(generation.schema, generation.policy, requestContext.document, requestContext.operationName);
-    const pruned = prune(generation.schema, generation.policy, inlined, (entry) => checkRequirement(ladder, state, entry.requirement));
-    const claims = identityClaimsOf(ladder, state, [...pruned.passed.values()].map((entry) => passedRequirement(entry.coordinate, entry.requirement)));
+    const plan = planOf(generation, requestContext.document, requestContext.operationName);
+    // The caller's decisions pick one pruned operation, made once and reused: the same document object
+    // lets the planner's own caches work, and a repeated operation costs a lookup.
+    const decisions = plan.entries.map((entry) => checkRequirement(ladder, scratch(state), entry.requirement) === undefined);
+    const key = decisions.map((met) => (met ? '1' : '0')).join('');
+    let pruned = plan.pruned.get(key);
+    if (pruned === undefined) {
+      const met = new Map(plan.entries.map((entry, index) => [entry, decisions[index]!]));
+      pruned = prune(generation.schema, generation.policy, plan.inlined, (entry) => met.get(entry) ?? false);
+      // Bounded, though an operation has at most 2^entries vectors and callers pick none of them freely.
+      if (plan.pruned.size >= MAX_PRUNED_PER_OPERATION) plan.pruned.delete(plan.pruned.keys().next().value!);
+      plan.pruned.set(key, pruned);
+    }
+    const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
     const call: SubgraphCall = { claims, now: state.now, authorization: context[CALLER_AUTHORIZATION] };
     const upstream = await execute({
       schema: generation.schema,
-      document: pruned.document,
+      document: pruned.refusals.size === 0 ? requestContext.document : pruned.document,
       operationName: requestContext.operationName ?? undefined,
       variableValues: requestContext.request.variables,
       contextValue: { ...context, [SUBGRAPH_CALL]: call },
@@ -208,11 +219,13 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     noteSubgraphChallenges(ladder, state, upstream.errors);
     return reshape({
       shapeSchema: generation.shapeSchema,
-      document: inlined,
+      document: plan.inlined,
       operationName: requestContext.operationName,
       variableValues: requestContext.request.variables,
       upstream,
       refusals: pruned.refusals,
+      // Made only for a refused field the answer reaches: it records the requirement for the challenge.
+      refuse: (entry) => checkRequirement(ladder, state, entry.requirement) ?? new GraphQLError(`${entry.coordinate} is refused`),
     });
   };
 
@@ -239,6 +252,48 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       async stop() {},
     },
   };
+}
+
+/** What pruning an operation depends on, computed once per document and operation. */
+interface OperationPlan {
+  readonly inlined: DocumentNode;
+  /** The protected entries it may select: the caller's decision on each picks the pruned operation. */
+  readonly entries: readonly PolicyEntry[];
+  readonly pruned: Map<string, Pruned>;
+  passedClaims(pruned: Pruned): readonly PassedRequirement[];
+}
+
+const PLANS = new WeakMap<GraphGeneration, WeakMap<DocumentNode, Map<string, OperationPlan>>>();
+/** Pruned versions kept per operation, one per distinct set of decisions met. */
+const MAX_PRUNED_PER_OPERATION = 64;
+
+function planOf(generation: GraphGeneration, document: DocumentNode, operationName: string | null | undefined): OperationPlan {
+  let byDocument = PLANS.get(generation);
+  if (byDocument === undefined) PLANS.set(generation, (byDocument = new WeakMap()));
+  let byName = byDocument.get(document);
+  if (byName === undefined) byDocument.set(document, (byName = new Map()));
+  const name = operationName ?? '';
+  let plan = byName.get(name);
+  if (plan !== undefined) return plan;
+  const inlined = inlineOperation(generation.schema, generation.policy, document, operationName);
+  const claims = new WeakMap<Pruned, readonly PassedRequirement[]>();
+  plan = {
+    inlined,
+    entries: protectedEntries(generation.schema, generation.policy, inlined),
+    pruned: new Map(),
+    passedClaims(result) {
+      let passed = claims.get(result);
+      if (passed === undefined) claims.set(result, (passed = Object.freeze([...result.passed.values()].map((entry) => passedRequirement(entry.coordinate, entry.requirement)))));
+      return passed;
+    },
+  };
+  byName.set(name, plan);
+  return plan;
+}
+
+/** A copy of the request's state for a decision that must not record anything (no challenge, no error). */
+function scratch(state: StepUpState): StepUpState {
+  return { ...state, unmet: [], insufficientScopes: [] } as StepUpState;
 }
 
 /**

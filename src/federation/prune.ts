@@ -37,20 +37,33 @@ import type { PolicyEntry, PolicyTable } from '../graphql/policyTable.js';
  *                                                 refused path, non-null fields bubbling as usual
  */
 
-/** A refused field, found while pruning: where, and the error the caller gets there. */
-export interface Refusal {
-  readonly error: GraphQLError;
-}
-
-/** Decides one protected selection: the error for the caller, or `undefined` when the requirement is met. */
-export type Decide = (entry: PolicyEntry) => GraphQLError | undefined;
+/** Whether the caller meets a protected selection's requirement. */
+export type Decide = (entry: PolicyEntry) => boolean;
 
 export interface Pruned {
   readonly document: DocumentNode;
-  /** By `<parent type>@<response path without list indices>`. */
-  readonly refusals: ReadonlyMap<string, Refusal>;
+  /** The refused selections' entries, by `<parent type>@<response path without list indices>`. */
+  readonly refusals: ReadonlyMap<string, PolicyEntry>;
   /** Protected coordinates the operation keeps: the requirements it met. */
   readonly passed: ReadonlyMap<string, PolicyEntry>;
+}
+
+/** The protected entries an operation may select, in a fixed order: what its pruning depends on. */
+export function protectedEntries(schema: GraphQLSchema, table: PolicyTable, document: DocumentNode): PolicyEntry[] {
+  const typeInfo = new TypeInfo(schema);
+  const entries = new Set<PolicyEntry>();
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (parent === null || !isObjectType(parent)) return;
+        const entry = table.fields.get(`${parent.name}.${node.name.value}`);
+        if (entry !== undefined) entries.add(entry);
+      },
+    }),
+  );
+  return [...entries];
 }
 
 const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
@@ -112,7 +125,7 @@ export function inlineOperation(schema: GraphQLSchema, table: PolicyTable, docum
 export function prune(schema: GraphQLSchema, table: PolicyTable, document: DocumentNode, decide: Decide): Pruned {
   const typeInfo = new TypeInfo(schema);
   const path: string[] = [];
-  const refusals = new Map<string, Refusal>();
+  const refusals = new Map<string, PolicyEntry>();
   const passed = new Map<string, PolicyEntry>();
   const pruned = visit(
     document,
@@ -124,10 +137,9 @@ export function prune(schema: GraphQLSchema, table: PolicyTable, document: Docum
           if (parent !== null && isObjectType(parent) && !node.name.value.startsWith('__')) {
             const entry = table.fields.get(`${parent.name}.${node.name.value}`);
             if (entry !== undefined) {
-              const error = decide(entry);
-              if (error !== undefined) {
+              if (!decide(entry)) {
                 const where = `${parent.name}@${[...path, key].join('.')}`;
-                if (!refusals.has(where)) refusals.set(where, { error });
+                if (!refusals.has(where)) refusals.set(where, entry);
                 // Deleted with its subtree: nothing under a refused field is asked for.
                 return null;
               }
@@ -182,7 +194,9 @@ function pathKey(path: { readonly prev: unknown; readonly key: string | number }
 
 /**
  * The caller's answer: `operation` (as the caller wrote it) run over the upstream data, with `null` and
- * the refusal's error at each refused path. Upstream errors keep their paths, which are the operation's.
+ * the refusal's error at each refused path it reaches (`refuse` makes it, once per path; a field that
+ * `@skip` or `@include` leaves out is never reached, so it is never refused). Upstream errors keep their
+ * paths, which are the operation's.
  */
 export async function reshape(options: {
   readonly shapeSchema: GraphQLSchema;
@@ -190,15 +204,20 @@ export async function reshape(options: {
   readonly operationName: string | null | undefined;
   readonly variableValues: Readonly<Record<string, unknown>> | undefined;
   readonly upstream: ExecutionResult;
-  readonly refusals: ReadonlyMap<string, Refusal>;
+  readonly refusals: ReadonlyMap<string, PolicyEntry>;
+  readonly refuse: (entry: PolicyEntry) => GraphQLError;
 }): Promise<ExecutionResult> {
   const { upstream, refusals } = options;
   if (refusals.size === 0 || upstream.data === null || upstream.data === undefined) return upstream;
   const located: GraphQLError[] = [];
+  const made = new Map<string, GraphQLError>();
   const fieldResolver: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _context, info) => {
-    const refusal = refusals.get(pathKey(info.path, info.parentType));
-    if (refusal === undefined) return source?.[info.path.key as string];
-    const error = new GraphQLError(refusal.error.message, { path: pathToArray(info.path), nodes: info.fieldNodes, extensions: refusal.error.extensions });
+    const where = pathKey(info.path, info.parentType);
+    const entry = refusals.get(where);
+    if (entry === undefined) return source?.[info.path.key as string];
+    let refusal = made.get(where);
+    if (refusal === undefined) made.set(where, (refusal = options.refuse(entry)));
+    const error = new GraphQLError(refusal.message, { path: pathToArray(info.path), nodes: info.fieldNodes, extensions: refusal.extensions });
     // A non-null field cannot be null: thrown, graphql-js nulls its nearest nullable ancestor.
     if (isNonNullType(info.returnType)) throw error;
     located.push(error);

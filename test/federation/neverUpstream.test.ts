@@ -70,6 +70,29 @@ describe('a weak caller', () => {
     expect(body).toEqual({ data: { node: { id: 'Repository:1', name: 'gut' } } });
   });
 
+  it('neither refuses nor challenges a protected field that @include leaves out', async () => {
+    const { body, headers } = await h.post('query ($mail: Boolean!) { viewer { login email @include(if: $mail) } }', { token: await bronze(), variables: { mail: false } });
+    expect(body).toEqual({ data: { viewer: { login: 'alice' } } });
+    expect(headers.get('www-authenticate')).toBeNull();
+    expect(upstream()).not.toContain('email');
+  });
+
+  it('refuses a protected field that @skip keeps, from the same cached operation', async () => {
+    const query = 'query ($skip: Boolean!) { viewer { login email @skip(if: $skip) } }';
+    await h.post(query, { token: await bronze(), variables: { skip: true } });
+    const { body } = await h.post(query, { token: await bronze(), variables: { skip: false } });
+    expect(body.data).toEqual({ viewer: { login: 'alice', email: null } });
+    expect(body.errors).toMatchObject([{ path: ['viewer', 'email'], extensions: { code: 'STEP_UP_REQUIRED' } }]);
+    expect(upstream()).not.toContain('email');
+  });
+
+  it('serves the same operation to a strong caller after a weak one, from its own pruned version', async () => {
+    const query = '{ viewer { login email } }';
+    await h.post(query, { token: await bronze() });
+    const { body } = await h.post(query, { token: await silver() });
+    expect(body).toEqual({ data: { viewer: { login: 'alice', email: 'alice@guthib.example' } } });
+  });
+
   it('sends no part of a refused mutation to any subgraph', async () => {
     const { status, body } = await h.post('mutation { updateEmail(email: "a@b.example") { id email } }', { token: await silver() });
     expect(status).toBe(401);

@@ -8,6 +8,10 @@ export interface GatewayProcess {
   readonly exited: Promise<number | string>;
   /** Sends SIGTERM and waits for the process to end. */
   stop(): Promise<number | string>;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Sends it a signal (SIGHUP: reload the supergraph). */
+  signal(name: NodeJS.Signals): void;
 }
 
 /**
@@ -21,8 +25,8 @@ export async function startGatewayProcess(env: Record<string, string>, options: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
     const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${output}`)), 20_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
@@ -47,5 +51,7 @@ export async function startGatewayProcess(env: Record<string, string>, options: 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
+    output: () => output,
+    signal: (name) => void child.kill(name),
   };
 }
