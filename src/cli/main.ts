@@ -1,5 +1,5 @@
 /**
- * `step-up-gateway <command>`: the command-line entry (`npx step-up-gateway serve`, `npx step-up-gateway policy …`).
+ * `step-up-gateway <command>`: the command-line entry (`npx step-up-gateway serve`, `policy …`, `compose …`).
  * Each command is a thin shell over pure functions; this file only dispatches and sets the exit code.
  */
 import { POLICY_USAGE, runPolicy } from './policy.js';
@@ -12,6 +12,8 @@ async function main(): Promise<number> {
   switch (command) {
     case 'policy':
       return runPolicy(rest, io);
+    case 'compose':
+      return (await import('./compose.js')).runCompose(rest, io);
     case 'serve':
       // The gateway itself, as `npm start` runs it: configured by the environment and the config file.
       await import('../main.js');

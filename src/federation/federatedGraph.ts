@@ -81,7 +81,8 @@ export async function loadSupergraph(source: SupergraphSource, signer: IdentityS
   return composeSupergraph(sdls);
 }
 
-async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: IdentitySigner, now: number): Promise<string> {
+/** A subgraph's `{ _service { sdl } }`, asked with an identity the gateway signs for it. */
+export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: IdentitySigner, now: number): Promise<string> {
   let body: { data?: { _service?: { sdl?: unknown } }; errors?: Array<{ message?: string }> };
   try {
     const response = await fetch(subgraph.url!, {

@@ -19,7 +19,11 @@ export interface LintFinding {
  * from `lintPolicy`.
  */
 export function lintSdl(sdl: string, ladder: Ladder): LintFinding[] {
-  const schema = makeExecutableSchema({ typeDefs: sdl });
+  return lintSchema(makeExecutableSchema({ typeDefs: sdl }), ladder);
+}
+
+/** The same checks on a built schema (a composed supergraph's, say): a level the ladder lacks is a finding too. */
+export function lintSchema(schema: GraphQLSchema, ladder: Ladder): LintFinding[] {
   let table: PolicyTable;
   try {
     table = buildPolicyTable(schema, ladder);

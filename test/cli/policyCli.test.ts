@@ -56,6 +56,6 @@ describe('step-up-gateway policy diff on a git repository', () => {
 
   it('exits 2 with the usage for a base that is neither a folder, a file nor a revision', async () => {
     const result = await cli(repo, 'policy', 'diff', '--base', 'no-such-ref');
-    expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, '--base no-such-ref is neither a folder, a file, nor a git revision that has schema/']);
+    expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, '--base no-such-ref is neither a folder, a file, nor a git revision']);
   });
 });

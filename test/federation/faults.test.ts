@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { GOLD, postGraphQL, T0, writeConfigFile } from '../helpers/gateway.js';
+import { GOLD, postGraphQL, writeConfigFile } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { startSubgraphProcess, type SubgraphProcess } from '../helpers/subgraphProcess.js';
 

@@ -10,7 +10,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
-import { createStepUpSubgraph, stepUpSubgraphTypeDefs, type GatewayIdentityOptions } from 'step-up-gateway/subgraph';
+import { createStepUpSubgraph, type GatewayIdentityOptions } from 'step-up-gateway/subgraph';
 import { createInMemorySource } from '../inMemorySource.js';
 import { createLoaders } from '../loaders.js';
 import type { GutHibSource } from '../source.js';
@@ -50,10 +50,9 @@ export interface RunningGutHibSubgraph {
   close(): Promise<void>;
 }
 
-/** A subgraph's SDL as it publishes it: the step-up header, then its own `<name>.graphql`. */
+/** A subgraph's SDL as it publishes it, step-up header included: its `<name>.graphql`. */
 export function gutHibSubgraphTypeDefs(name: GutHibSubgraphName): string {
-  const own = readFileSync(new URL(`./${name}.graphql`, import.meta.url), 'utf8');
-  return `${stepUpSubgraphTypeDefs(['@key'])}\n${own}`;
+  return readFileSync(new URL(`./${name}.graphql`, import.meta.url), 'utf8');
 }
 
 /** A subgraph's executable schema before the step-up guards (`createStepUpSubgraph` adds them). */
