@@ -105,6 +105,12 @@ describe('the identity the gateway sends each subgraph', () => {
     expect(payload.sub).toBe('alice');
   });
 
+  it('never merges the identical requests of two callers in flight: each subgraph request carries its own caller', async () => {
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((sub) => issuer.sign({ sub, acr: GOLD, auth_time: T0 })));
+    await Promise.all([alice, bob, alice, bob].map((token) => postGraphQL(gateway.url, '{ repositories { name } }', { token })));
+    expect(received.map((entry) => entry.identity.sub).sort()).toEqual(['alice', 'alice', 'bob', 'bob']);
+  });
+
   it("does not forward the caller's own Authorization header", async () => {
     const token = await issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 });
     await postGraphQL(gateway.url, '{ repositories { name } }', { token });
