@@ -7,6 +7,7 @@
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { BoundedCache } from './auth/boundedCache.js';
 import type { Principal } from './auth/principal.js';
 import { createStepUpState, DEFAULT_CAN_REAUTHENTICATE_CLAIM, type StepUpContext } from './graphql/context.js';
 import { gatewayError } from './graphql/errors.js';
@@ -55,12 +56,17 @@ export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): 
               throw new TypeError('createGatewayIdentityVerifier needs "jwksUrl" or "keys"');
             })();
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  // The gateway reuses an identity for its caller's repeated operations: verified once, kept until its `exp`.
+  const verified = new BoundedCache<string, GatewayIdentity>(10_000);
   return async (headers) => {
     const header = headers[IDENTITY_HEADER];
     const refuse = (why: string): never => {
       throw gatewayError('UNAUTHENTICATED', `This service answers the gateway only: ${why}`, { http: { status: 401, headers: new HeaderMap() } });
     };
     if (typeof header !== 'string' || header === '') return refuse(`no ${IDENTITY_HEADER} header`);
+    const now = clock();
+    const known = verified.get(header, now);
+    if (known !== undefined) return known;
     try {
       const { payload } = await jwtVerify(header, keys, {
         issuer: options.issuer,
@@ -68,11 +74,13 @@ export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): 
         typ: IDENTITY_TYPE,
         algorithms: ['EdDSA'],
         requiredClaims: ['iat', 'exp'],
-        currentDate: new Date(clock() * 1000),
+        currentDate: new Date(now * 1000),
         clockTolerance: options.clockTolerance ?? 30,
       });
       if (!Array.isArray(payload['passed'])) return refuse('the identity has no "passed" claim');
-      return payload as unknown as GatewayIdentity;
+      const identity = payload as unknown as GatewayIdentity;
+      verified.set(header, identity, identity.exp);
+      return identity;
     } catch (error) {
       if (error instanceof errors.JOSEError) return refuse(`the ${IDENTITY_HEADER} is not valid (${error.code})`);
       throw error;

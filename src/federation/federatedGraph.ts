@@ -4,7 +4,7 @@ import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { execute, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
-import { applyStepUpGuards } from '../graphql/guard.js';
+import { guardSchemaInPlace } from '../graphql/guard.js';
 import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
 import type { Ladder } from '../stepup/ladder.js';
 import type { Requirement } from '../stepup/requirement.js';
@@ -42,6 +42,8 @@ export interface GraphGeneration {
 const SUBGRAPH_CALL = Symbol('subgraphCall');
 interface SubgraphCall {
   readonly claims: IdentityClaims;
+  /** The claims as the signer's cache key, made once per request rather than once per subgraph request. */
+  readonly claimsKey: string;
   readonly now: number;
   readonly authorization: string | undefined;
 }
@@ -139,7 +141,10 @@ export function buildGeneration(supergraphSdl: string, options: { ladder: Ladder
     },
   });
   const policy = buildPolicyTable(stitched, options.ladder);
-  return Object.freeze({ supergraphSdl, schema: applyStepUpGuards(stitched, policy), policy, shapeSchema: buildShapeSchema(stitched) });
+  // The shape schema is a copy made before the guards go on; the guards go on the stitched schema itself,
+  // since a guarded copy would not share the planner's state about its types and would fetch more.
+  const shapeSchema = buildShapeSchema(stitched);
+  return Object.freeze({ supergraphSdl, schema: guardSchemaInPlace(stitched, policy), policy, shapeSchema });
 }
 
 async function subgraphFetch(
@@ -154,13 +159,18 @@ async function subgraphFetch(
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
   // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
   if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
-  const headers = new Headers(init?.headers);
-  headers.set(IDENTITY_HEADER, await signer.sign(call.claims, name, call.now));
-  if (forwardAuthorization && call.authorization !== undefined) headers.set('authorization', call.authorization);
+  const identity = await signer.sign(call.claims, name, call.now, call.claimsKey);
+  const given = init?.headers;
+  const headers: Record<string, string> =
+    given === undefined || given instanceof Headers || Array.isArray(given) ? Object.fromEntries(new Headers(given)) : { ...given };
+  headers[IDENTITY_HEADER] = identity;
+  if (forwardAuthorization && call.authorization !== undefined) headers['authorization'] = call.authorization;
+  // The timeout alone bounds the request: the executor's own signal only ends with the gateway, whose
+  // shutdown lets requests in flight finish anyway, and combining signals costs on every request.
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { ...init, headers, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    response = await fetch(url, { ...init, headers, signal: timeout });
   } catch (error) {
     if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -198,7 +208,8 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     const plan = planOf(generation, requestContext.document, requestContext.operationName);
     // The caller's decisions pick one pruned operation, made once and reused: the same document object
     // lets the planner's own caches work, and a repeated operation costs a lookup.
-    const decisions = plan.entries.map((entry) => checkRequirement(ladder, scratch(state), entry.requirement) === undefined);
+    const quiet = scratch(state);
+    const decisions = plan.entries.map((entry) => checkRequirement(ladder, quiet, entry.requirement) === undefined);
     const key = decisions.map((met) => (met ? '1' : '0')).join('');
     let pruned = plan.pruned.get(key);
     if (pruned === undefined) {
@@ -209,7 +220,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       plan.pruned.set(key, pruned);
     }
     const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
-    const call: SubgraphCall = { claims, now: state.now, authorization: context[CALLER_AUTHORIZATION] };
+    const call: SubgraphCall = { claims, claimsKey: JSON.stringify(claims), now: state.now, authorization: context[CALLER_AUTHORIZATION] };
     const upstream = await execute({
       schema: generation.schema,
       document: pruned.refusals.size === 0 ? requestContext.document : pruned.document,

@@ -45,8 +45,11 @@ export interface IdentitySigner {
   readonly issuer: string;
   /** The public keys, as served at {@link IDENTITY_JWKS_PATH}. */
   readonly jwks: { readonly keys: readonly JWK[] };
-  /** A signed identity for `audience` (the subgraph's name), valid {@link IDENTITY_LIFETIME} seconds from `now`. */
-  sign(claims: IdentityClaims, audience: string, now: number): Promise<string>;
+  /**
+   * A signed identity for `audience` (the subgraph's name), valid {@link IDENTITY_LIFETIME} seconds from `now`.
+   * `claimsKey` (default: the claims as JSON) identifies equal claims in the cache of signed identities.
+   */
+  sign(claims: IdentityClaims, audience: string, now: number, claimsKey?: string): Promise<string>;
 }
 
 /**
@@ -80,8 +83,8 @@ export async function createIdentitySigner(options: { issuer: string; keyFile?: 
   return {
     issuer,
     jwks: Object.freeze({ keys: Object.freeze([Object.freeze(publicJwk)]) }),
-    async sign(claims, audience, now) {
-      const cacheKey = `${audience}\n${JSON.stringify(claims)}`;
+    async sign(claims, audience, now, claimsKey = JSON.stringify(claims)) {
+      const cacheKey = `${audience}\n${claimsKey}`;
       const cached = cache.get(cacheKey, now);
       if (cached !== undefined) return cached.token;
       const exp = now + IDENTITY_LIFETIME;

@@ -6,6 +6,9 @@ import {
   GraphQLInterfaceType,
   GraphQLUnionType,
   isInterfaceType,
+  isObjectType,
+  isUnionType,
+  type GraphQLFieldResolver,
   type GraphQLSchema,
   type GraphQLTypeResolver,
 } from 'graphql';
@@ -24,36 +27,60 @@ export function applyStepUpGuards(schema: GraphQLSchema, table: PolicyTable): Gr
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD](fieldConfig, fieldName, typeName) {
       const entry = table.fields.get(`${typeName}.${fieldName}`);
-      if (entry === undefined) return fieldConfig;
-      const resolve = fieldConfig.resolve ?? defaultFieldResolver;
-      return {
-        ...fieldConfig,
-        resolve(source, args, context, info) {
-          const refusal = refusalFor(table, context, entry);
-          if (refusal !== undefined) throw refusal;
-          if (entry.requirement.once !== true) return resolve(source, args, context, info);
-          return claimOnce(table, (context as StepUpContext).stepUp, entry).then(() => resolve(source, args, context, info));
-        },
-      };
+      return entry === undefined ? fieldConfig : { ...fieldConfig, resolve: guardedResolver(table, entry, fieldConfig.resolve) };
     },
     [MapperKind.ABSTRACT_TYPE](type) {
       if (!table.abstractTypes.has(type.name)) return type;
-      const resolveType: GraphQLTypeResolver<unknown, unknown> = type.resolveType ?? defaultTypeResolver;
-      const guarded: GraphQLTypeResolver<unknown, unknown> = (value, context, info, abstractType) => {
-        const check = (typeName: string | undefined): string | undefined => {
-          const entry = typeName === undefined ? undefined : table.types.get(typeName);
-          const refusal = entry && refusalFor(table, context, entry);
-          if (refusal !== undefined) throw refusal;
-          return typeName;
-        };
-        const resolved = resolveType(value, context, info, abstractType);
-        return typeof resolved === 'string' || resolved === undefined ? check(resolved) : resolved.then(check);
-      };
-      return isInterfaceType(type)
-        ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: guarded })
-        : new GraphQLUnionType({ ...type.toConfig(), resolveType: guarded });
+      const resolveType = guardedTypeResolver(table, type.resolveType);
+      return isInterfaceType(type) ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType }) : new GraphQLUnionType({ ...type.toConfig(), resolveType });
     },
   });
+}
+
+/**
+ * The same guards, put on `schema` itself rather than on a copy: for a schema whose planner keeps state
+ * about its own types and fields (a stitched supergraph), which a copy would not share. The schema must
+ * be this caller's own, built for it.
+ */
+export function guardSchemaInPlace(schema: GraphQLSchema, table: PolicyTable): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        const entry = table.fields.get(`${type.name}.${field.name}`);
+        if (entry !== undefined) field.resolve = guardedResolver(table, entry, field.resolve);
+      }
+    } else if ((isInterfaceType(type) || isUnionType(type)) && table.abstractTypes.has(type.name)) {
+      type.resolveType = guardedTypeResolver(table, type.resolveType);
+    }
+  }
+  return schema;
+}
+
+function guardedResolver(table: PolicyTable, entry: PolicyEntry, resolver: GraphQLFieldResolver<unknown, unknown> | undefined): GraphQLFieldResolver<unknown, unknown> {
+  const resolve = resolver ?? defaultFieldResolver;
+  const guarded: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+    const refusal = refusalFor(table, context, entry);
+    if (refusal !== undefined) throw refusal;
+    if (entry.requirement.once !== true) return resolve(source, args, context, info);
+    return claimOnce(table, (context as StepUpContext).stepUp, entry).then(() => resolve(source, args, context, info));
+  };
+  // The stitching planner reads a field whose resolver is named defaultMergedResolver as answered by the
+  // subgraph as it is, and plans it without extra key fields; the guard keeps the name of what it guards.
+  return Object.defineProperty(guarded, 'name', { value: resolve.name });
+}
+
+function guardedTypeResolver(table: PolicyTable, resolver: GraphQLTypeResolver<unknown, unknown> | undefined | null): GraphQLTypeResolver<unknown, unknown> {
+  const resolveType: GraphQLTypeResolver<unknown, unknown> = resolver ?? defaultTypeResolver;
+  return (value, context, info, abstractType) => {
+    const check = (typeName: string | undefined): string | undefined => {
+      const entry = typeName === undefined ? undefined : table.types.get(typeName);
+      const refusal = entry && refusalFor(table, context, entry);
+      if (refusal !== undefined) throw refusal;
+      return typeName;
+    };
+    const resolved = resolveType(value, context, info, abstractType);
+    return typeof resolved === 'string' || resolved === undefined ? check(resolved) : resolved.then(check);
+  };
 }
 
 /**
