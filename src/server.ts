@@ -14,7 +14,7 @@ import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
-import { requestUrl, sendErrors, sendJson } from './http/respond.js';
+import { graphqlSearch, requestUrl, sendErrors, sendJson } from './http/respond.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
 import { lintPolicy } from './review/lint.js';
@@ -114,34 +114,40 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   let idp: Awaited<ReturnType<(typeof import('./idp/devProvider.js'))['createDevProvider']>> | undefined;
   let issuer = config.issuer ?? '';
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req.url);
+  function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+    // The request target of nearly every request: no URL to parse (`new URL` costs a microsecond).
+    const search = graphqlSearch(req.url);
+    const url = search === undefined ? requestUrl(req.url) : undefined;
+    if (search !== undefined || url?.pathname === '/graphql') {
+      if (graphql === undefined) return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; retry shortly', { 'retry-after': '1' });
+      return graphql(req, res, search ?? url!.search);
+    }
     // A target no URL parser accepts (`//[/`, `http://a:99999/`) is the client's mistake, and the
     // connection may be out of step: answer 400 and close it (RFC 9112 §3.2).
     if (url === undefined) return sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
-    if (url.pathname === '/graphql') {
-      if (graphql === undefined) return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; retry shortly', { 'retry-after': '1' });
-      return graphql(req, res, url.search);
-    }
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (signer !== undefined && url.pathname === IDENTITY_JWKS_PATH && req.method === 'GET') return sendJson(res, 200, signer.jwks, { 'cache-control': 'public, max-age=300' });
     if (url.pathname === '/backchannel-logout' && logout !== undefined) return logout(req, res);
-    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return (await import('./idp/demoApp.js')).sendDemoApp(res, issuer);
+    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return import('./idp/demoApp.js').then((demo) => demo.sendDemoApp(res, issuer));
     if (idp !== undefined) return idp.handle(req, res, url.pathname);
     return sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
   }
 
   function route(req: IncomingMessage, res: ServerResponse): void {
-    // Everything a request reaches runs inside this promise: a throw, synchronous or not, becomes a
-    // 500 for that request and never an uncaught exception that ends the process.
-    Promise.resolve()
-      .then(() => dispatch(req, res))
-      .catch((error: unknown) => {
-        // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
-        console.error('request failed:', (error as Error).message);
-        if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.destroy();
-      });
+    // Everything a request reaches is caught here: a throw, synchronous or not, becomes a 500 for that
+    // request and never an uncaught exception that ends the process.
+    let handled: Promise<void> | void;
+    try {
+      handled = dispatch(req, res);
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    handled?.catch((error: unknown) => {
+      // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
+      console.error('request failed:', (error as Error).message);
+      if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.destroy();
+    });
   }
   let logout: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   httpServer.on('request', route);

@@ -51,21 +51,27 @@ export function createLoaders(source: GutHibSource): GutHibLoaders {
 
 function ownPaymentMethods(source: GutHibSource, viewer: string | undefined): OwnPaymentMethods {
   // Filter what the source returns rather than trust the query: a row is served only to its owner.
-  const owned = (method: PaymentMethodRecord | undefined) => (viewer !== undefined && method?.ownerLogin === viewer ? method : undefined);
   const byKey = new DataLoader<string, PaymentMethodRecord | undefined>(async (keys) =>
-    viewer === undefined ? keys.map(() => undefined) : (await source.paymentMethodsByKey(keys)).map(owned),
+    viewer === undefined ? keys.map(() => undefined) : (await source.paymentMethodsByKey(keys)).map((method) => ownedBy(viewer, method)),
   );
   let all: Promise<PaymentMethodRecord[]> | undefined;
+  // A method, not a named arrow: built for every request, it then needs no `name` set at run time.
   return {
     byKey,
-    all: () =>
-      (all ??=
+    all() {
+      return (all ??=
         viewer === undefined
           ? Promise.resolve([])
           : source.paymentMethodsByOwner([viewer]).then(([methods = []]) => {
-              const mine = methods.filter((method) => owned(method) !== undefined);
+              const mine = methods.filter((method) => ownedBy(viewer, method) !== undefined);
               for (const method of mine) byKey.prime(method.key, method);
               return mine;
-            })),
+            }));
+    },
   };
+}
+
+/** The card if `viewer` owns it, else `undefined`: ownership is decided here, for every path to a card. */
+function ownedBy(viewer: string | undefined, method: PaymentMethodRecord | undefined): PaymentMethodRecord | undefined {
+  return viewer !== undefined && method?.ownerLogin === viewer ? method : undefined;
 }

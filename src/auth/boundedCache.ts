@@ -1,9 +1,13 @@
 /**
- * A least-recently-used map with a fixed number of entries, each with its own expiry.
- * Reading an expired entry deletes it; adding past the bound evicts the least recently used.
+ * A map with a fixed number of entries, each with its own expiry. Reading an expired entry deletes it;
+ * adding past the bound evicts an entry not read recently.
+ *
+ * Eviction is second-chance (CLOCK), an approximation of least-recently-used: a read only sets a bit,
+ * instead of moving the entry to the back of the map (a `delete` and a `set`, with the key hashed twice)
+ * on every hit, which is what a cache in front of every request would pay for exact LRU order.
  */
 export class BoundedCache<K, V> {
-  readonly #entries = new Map<K, { value: V; expiresAt: number }>();
+  readonly #entries = new Map<K, Entry<V>>();
   readonly #maxEntries: number;
 
   constructor(maxEntries: number) {
@@ -17,9 +21,11 @@ export class BoundedCache<K, V> {
   get(key: K, now: number): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
-    this.#entries.set(key, entry);
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    entry.used = true;
     return entry.value;
   }
 
@@ -27,9 +33,27 @@ export class BoundedCache<K, V> {
   set(key: K, value: V, expiresAt: number): void {
     if (this.#maxEntries === 0) return;
     this.#entries.delete(key);
-    if (this.#entries.size >= this.#maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value as K);
-    }
-    this.#entries.set(key, { value, expiresAt });
+    if (this.#entries.size >= this.#maxEntries) this.#evictOne();
+    this.#entries.set(key, { value, expiresAt, used: false });
   }
+
+  /**
+   * Evicts the oldest entry not read since it was stored or last passed over; an entry read meanwhile
+   * loses its bit and goes to the back. Ends within `size + 1` steps: every entry passed over is unmarked.
+   */
+  #evictOne(): void {
+    for (const [key, entry] of this.#entries) {
+      this.#entries.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#entries.set(key, entry);
+    }
+  }
+}
+
+interface Entry<V> {
+  readonly value: V;
+  readonly expiresAt: number;
+  /** Read since it was stored or last passed over by an eviction. */
+  used: boolean;
 }

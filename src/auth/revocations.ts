@@ -10,6 +10,11 @@ import type { TokenTimeBounds } from './verifyToken.js';
 export interface Revocations {
   /** Why the principal's token no longer counts, or `undefined` when it does. May throw `StateUnavailable`. */
   reasonRevoked(principal: Principal): Promise<string | undefined>;
+  /**
+   * The same answer without waiting, where the state lives in this process (`SharedState.local`); absent
+   * where it must be awaited (Redis). A logout recorded here applies from the next call.
+   */
+  reasonRevokedNow?(principal: Principal): string | undefined;
   endSession(issuer: string, sessionId: string): Promise<void>;
   logOutUser(issuer: string, subject: string, at: number): Promise<void>;
 }
@@ -24,16 +29,14 @@ export function createRevocations(state: SharedState, bounds: TokenTimeBounds): 
   const ttlMs = (bounds.maxTokenLifetime + 2 * bounds.clockTolerance) * 1000;
   const sessionKey = (issuer: string, sid: string) => `sid:${issuer}\u0000${sid}`;
   const userKey = (issuer: string, sub: string) => `user:${issuer}\u0000${sub}`;
-  return {
+  const revocations: Revocations = {
     async reasonRevoked(principal) {
       const issuer = principal.issuer ?? '';
       const [sessionEnded, loggedOutAt] = await Promise.all([
         principal.sessionId === undefined ? false : state.isClaimed(sessionKey(issuer, principal.sessionId)),
         state.read(userKey(issuer, principal.subject)),
       ]);
-      if (sessionEnded) return 'the session of the token has ended (logout)';
-      if (loggedOutAt !== undefined && (principal.issuedAt ?? 0) <= loggedOutAt) return 'the user logged out after the token was issued';
-      return undefined;
+      return reasonOf(principal, sessionEnded, loggedOutAt);
     },
     async endSession(issuer, sessionId) {
       await state.claim(sessionKey(issuer, sessionId), ttlMs);
@@ -42,4 +45,28 @@ export function createRevocations(state: SharedState, bounds: TokenTimeBounds): 
       await state.raise(userKey(issuer, subject), at, ttlMs);
     },
   };
+  const local = state.local;
+  if (local === undefined) return revocations;
+  // Principals found not revoked, with the state's version at the time. The token cache hands out the same
+  // principal object for every use of a token: while no write came in, it needs no lookup. Entries that
+  // expire since can only lift a revocation, never add one.
+  const unrevokedAt = new WeakMap<Principal, number>();
+  return {
+    ...revocations,
+    reasonRevokedNow(principal) {
+      const version = local.version;
+      if (unrevokedAt.get(principal) === version) return undefined;
+      const issuer = principal.issuer ?? '';
+      const sessionEnded = principal.sessionId !== undefined && local.isClaimed(sessionKey(issuer, principal.sessionId));
+      const reason = reasonOf(principal, sessionEnded, local.read(userKey(issuer, principal.subject)));
+      if (reason === undefined) unrevokedAt.set(principal, version);
+      return reason;
+    },
+  };
+}
+
+function reasonOf(principal: Principal, sessionEnded: boolean, loggedOutAt: number | undefined): string | undefined {
+  if (sessionEnded) return 'the session of the token has ended (logout)';
+  if (loggedOutAt !== undefined && (principal.issuedAt ?? 0) <= loggedOutAt) return 'the user logged out after the token was issued';
+  return undefined;
 }

@@ -53,7 +53,7 @@ export function createStepUpState(
     caller,
     now,
     unmet: [],
-    insufficientScopes: [],
+    // `insufficientScopes` is made by the first scope refusal (most requests have none).
     wholeOperation: options.wholeOperation ?? false,
     ledger: options.ledger,
     preclaimed: new Map(),

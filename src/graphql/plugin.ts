@@ -1,6 +1,6 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { getVariableValues, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getVariableValues, type GraphQLError, type OperationDefinitionNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge, insufficientScopeChallenge } from '../stepup/challenge.js';
 import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
@@ -34,80 +34,107 @@ export function stepUpPlugin<TContext extends StepUpContext>(
 ): ApolloServerPlugin<TContext> {
   // A gateway whose graph can be swapped reads the table of the schema the request runs on.
   const tableOf = typeof policy === 'function' ? policy : () => policy;
+  // What refuses a request before execution, by request: set only when something is refused.
+  const refusals = new WeakMap<object, GraphQLError[]>();
+  // One listener for every request, its hooks plain functions that return promises made once (Apollo awaits
+  // what they return): a query asking nothing of the caller costs three calls and no allocation.
+  const listener: GraphQLRequestListener<TContext> = {
+    didResolveOperation(requestContext) {
+      const { contextValue, operation } = requestContext;
+      if (operation === undefined) return DONE;
+      if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return DONE;
+      return checkWholeOperation(requestContext, operation, tableOf(requestContext.schema), refusals);
+    },
+    responseForOperation(requestContext) {
+      const refusal = refusals.get(requestContext);
+      if (refusal === undefined) return NO_RESPONSE;
+      // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE, FORBIDDEN only).
+      const answerable = refusal.some((error) => error.extensions['code'] === 'UNAUTHENTICATED' || error.extensions['code'] === 'STEP_UP_REQUIRED');
+      return Promise.resolve({
+        http: { status: answerable ? 401 : 403, headers: new HeaderMap() },
+        body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
+      });
+    },
+    willSendResponse({ contextValue, response, schema }) {
+      const state = contextValue.stepUp;
+      if (state === undefined || (state.unmet.length === 0 && state.insufficientScopes?.[0] === undefined)) return DONE;
+      const challenge = challengeHeader(state, tableOf(schema), options.realm);
+      if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
+      return DONE;
+    },
+  };
+  const started = Promise.resolve(listener);
   return {
-    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
-      let refusal: GraphQLError[] | undefined;
-      return {
-        async didResolveOperation({ contextValue, operation, document, request, schema }) {
-          if (operation === undefined) return;
-          if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return;
-          const state = contextValue.stepUp;
-          // Fail closed: without the step-up context nothing can be checked, so nothing runs (a 500: wiring, not input).
-          if (state === undefined) throw new Error('stepUpPlugin needs a context with stepUp (createStepUpState)');
-          const table = tableOf(schema);
-          const { ladder } = table;
-          let selection: ReturnType<typeof requirementsOfOperation>;
-          try {
-            const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-            if (coerced.errors !== undefined) throw coerced.errors[0]!;
-            selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
-          } catch (error) {
-            // Bad variables, or `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
-            throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
-          }
-          const errors: GraphQLError[] = [];
-          const refused: Array<{ key: string; requirement: Requirement }> = [];
-          for (const selected of selection) {
-            const error = checkRequirement(ladder, state, selected.requirement, {
-              path: selected.path,
-              nodes: selected.node,
-            });
-            if (error === undefined) continue;
-            // A field under a refused field that asks no more than it says nothing new: leave it out.
-            const key = `${selected.path.join('.')}.`;
-            const implied = refused.some((ancestor) => key.startsWith(ancestor.key) && isAtLeastAsStrict(ladder, ancestor.requirement, selected.requirement));
-            refused.push({ key, requirement: selected.requirement });
-            if (!implied) errors.push(error);
-          }
-          if (errors.length > 0) {
-            refusal = errors;
-            return;
-          }
-          // Everything is met: take the one-time step-ups now, so that a replay is refused whole.
-          for (const selected of selection) {
-            if (selected.requirement.once !== true || state.caller.kind !== 'principal') continue;
-            let claimed: boolean;
-            try {
-              if (state.ledger === undefined) throw new Error('no ledger');
-              claimed = await state.ledger.claim(state.caller.principal, selected.coordinate, selected.requirement, state.now);
-            } catch {
-              throw stateUnavailableError();
-            }
-            if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node }));
-            else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
-          }
-          if (errors.length > 0) refusal = errors;
-        },
-        async responseForOperation() {
-          if (refusal === undefined) return null;
-          // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE, FORBIDDEN only).
-          const answerable = refusal.some((error) => error.extensions['code'] === 'UNAUTHENTICATED' || error.extensions['code'] === 'STEP_UP_REQUIRED');
-          return {
-            http: { status: answerable ? 401 : 403, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
-          };
-        },
-        async willSendResponse({ contextValue, response, schema }) {
-          const challenge = challengeHeader(contextValue.stepUp, tableOf(schema), options.realm);
-          if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
-        },
-      };
+    requestDidStart() {
+      return started;
     },
   };
 }
 
-function challengeHeader(state: StepUpState | undefined, table: PolicyTable, realm: string | undefined): string | undefined {
-  if (state === undefined) return undefined;
+// Settled once, shared by every request: a settled promise is never changed by those who await it.
+const DONE: Promise<void> = Promise.resolve();
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+
+/**
+ * A mutation, any non-query operation, or a persisted operation: everything it selects is checked before
+ * any resolver runs, and the one-time step-ups it needs are claimed; what falls short is recorded in
+ * `refusals` for `responseForOperation`.
+ */
+async function checkWholeOperation<TContext extends StepUpContext>(
+  requestContext: GraphQLRequestContextDidResolveOperation<TContext>,
+  operation: OperationDefinitionNode,
+  table: PolicyTable,
+  refusals: WeakMap<object, GraphQLError[]>,
+): Promise<void> {
+  const { contextValue, document, request, schema } = requestContext;
+  const state = contextValue.stepUp;
+  // Fail closed: without the step-up context nothing can be checked, so nothing runs (a 500: wiring, not input).
+  if (state === undefined) throw new Error('stepUpPlugin needs a context with stepUp (createStepUpState)');
+  const { ladder } = table;
+  let selection: ReturnType<typeof requirementsOfOperation>;
+  try {
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+    if (coerced.errors !== undefined) throw coerced.errors[0]!;
+    selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
+  } catch (error) {
+    // Bad variables, or `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
+    throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
+  }
+  const errors: GraphQLError[] = [];
+  const refused: Array<{ key: string; requirement: Requirement }> = [];
+  for (const selected of selection) {
+    const error = checkRequirement(ladder, state, selected.requirement, {
+      path: selected.path,
+      nodes: selected.node,
+    });
+    if (error === undefined) continue;
+    // A field under a refused field that asks no more than it says nothing new: leave it out.
+    const key = `${selected.path.join('.')}.`;
+    const implied = refused.some((ancestor) => key.startsWith(ancestor.key) && isAtLeastAsStrict(ladder, ancestor.requirement, selected.requirement));
+    refused.push({ key, requirement: selected.requirement });
+    if (!implied) errors.push(error);
+  }
+  if (errors.length > 0) {
+    refusals.set(requestContext, errors);
+    return;
+  }
+  // Everything is met: take the one-time step-ups now, so that a replay is refused whole.
+  for (const selected of selection) {
+    if (selected.requirement.once !== true || state.caller.kind !== 'principal') continue;
+    let claimed: boolean;
+    try {
+      if (state.ledger === undefined) throw new Error('no ledger');
+      claimed = await state.ledger.claim(state.caller.principal, selected.coordinate, selected.requirement, state.now);
+    } catch {
+      throw stateUnavailableError();
+    }
+    if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node }));
+    else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
+  }
+  if (errors.length > 0) refusals.set(requestContext, errors);
+}
+
+function challengeHeader(state: StepUpState, table: PolicyTable, realm: string | undefined): string | undefined {
   const strictest = combineAll(table.ladder, state.unmet);
   if (strictest === undefined) {
     // RFC 6750 §3.1: only when no step-up is asked; re-authenticating comes first and grants no scope.

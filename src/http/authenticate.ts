@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { readBearerToken, type Credentials } from '../auth/bearer.js';
+import { readBearerToken } from '../auth/bearer.js';
+import type { TokenOutcome } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { Caller } from '../graphql/context.js';
@@ -16,27 +17,44 @@ export type Authentication =
   | { readonly kind: 'caller'; readonly caller: Caller }
   | { readonly kind: 'refused'; readonly status: number; readonly code: ErrorCode; readonly message: string; readonly headers: Record<string, string> };
 
+/** An anonymous caller: the same answer for every request without credentials. */
+const ANONYMOUS: Authentication = Object.freeze({ kind: 'caller', caller: Object.freeze({ kind: 'anonymous' }) });
+
 /**
  * The request's credentials → who is calling, or why the request is refused before any GraphQL work:
  * a malformed header (400 `invalid_request`), an invalid or logged-out token (401 `invalid_token`,
  * RFC 6750 §3.1), keys or state out of reach (503). One verification per request at most.
+ *
+ * Answers at once when nothing needs waiting for (no credentials, a malformed header, a token the verifier
+ * has cached with revocations kept in this process), and with a promise otherwise.
  */
-export async function authenticate(
+export function authenticate(
   req: RequestHeaders,
   search: string,
   verifier: TokenVerifier,
   revocations: Revocations,
   realm: string | undefined,
   onUnavailable: (reason: string) => void = () => undefined,
-): Promise<Authentication> {
-  const credentials = credentialsOf(req, search);
-  if (credentials.kind === 'none') return { kind: 'caller', caller: { kind: 'anonymous' } };
-  if (credentials.kind === 'malformed') {
-    return refused(400, 'BAD_REQUEST', `The Authorization header is malformed: ${credentials.reason}`, {
-      'www-authenticate': bearerChallenge({ realm, error: 'invalid_request', error_description: credentials.reason }),
-    });
-  }
-  const outcome = await verifier.verify(credentials.token);
+): Authentication | Promise<Authentication> {
+  const authorization = req.headers.authorization;
+  const misuse = misuseOf(req, authorization, search);
+  if (misuse !== undefined) return malformed(misuse, realm);
+  // A token the verifier has cached was read by `readBearerToken` before, and is base64url only: a header of
+  // exactly `Bearer ` and that token reads back as it, so the regex is skipped. Any other header misses.
+  const cached = verifier.peek !== undefined && authorization?.startsWith('Bearer ') === true ? verifier.peek(authorization.slice(7)) : undefined;
+  if (cached !== undefined) return judge(cached, revocations, realm, onUnavailable);
+  const credentials = readBearerToken(authorization);
+  if (credentials.kind === 'none') return ANONYMOUS;
+  if (credentials.kind === 'malformed') return malformed(credentials.reason, realm);
+  return verifier.verify(credentials.token).then((outcome) => judge(outcome, revocations, realm, onUnavailable));
+}
+
+function judge(
+  outcome: TokenOutcome,
+  revocations: Revocations,
+  realm: string | undefined,
+  onUnavailable: (reason: string) => void,
+): Authentication | Promise<Authentication> {
   switch (outcome.kind) {
     case 'anonymous':
       return { kind: 'caller', caller: outcome };
@@ -46,33 +64,64 @@ export async function authenticate(
       // The caller learns only to retry; the operator learns why (the issuer's keys, its name, its network).
       onUnavailable(outcome.reason);
       return refused(503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be checked right now; retry shortly', { 'retry-after': '5' });
-    case 'principal': {
-      let revoked: string | undefined;
+    case 'principal':
+      if (revocations.reasonRevokedNow === undefined) return checkRevocations(outcome, revocations, realm);
       try {
-        revoked = await revocations.reasonRevoked(outcome.principal);
+        return admit(outcome, revocations.reasonRevokedNow(outcome.principal), realm);
       } catch {
-        return refused(503, 'SERVICE_UNAVAILABLE', 'Logouts cannot be checked right now; retry shortly', { 'retry-after': '5' });
+        return stateUnavailable();
       }
-      return revoked === undefined ? { kind: 'caller', caller: outcome } : invalid(revoked, realm);
-    }
   }
+}
+
+/** Revocations kept elsewhere (Redis): awaited, and a store out of reach refuses the request (fail closed). */
+async function checkRevocations(caller: Caller & { kind: 'principal' }, revocations: Revocations, realm: string | undefined): Promise<Authentication> {
+  let revoked: string | undefined;
+  try {
+    revoked = await revocations.reasonRevoked(caller.principal);
+  } catch {
+    return stateUnavailable();
+  }
+  return admit(caller, revoked, realm);
+}
+
+function admit(caller: Caller & { kind: 'principal' }, revoked: string | undefined, realm: string | undefined): Authentication {
+  return revoked === undefined ? { kind: 'caller', caller } : invalid(revoked, realm);
 }
 
 /**
  * RFC 6750 §2: a client uses one method to send its token. Node keeps the first of two `Authorization`
- * headers and drops the second, so they are counted in the raw headers; a token in the URL (§2.3) is
- * refused even alone, because URLs are written to logs and histories, and silently ignoring it would
- * serve a caller who thinks they are signed in as anonymous.
+ * headers and drops the second, so they are counted in the raw headers (only when there is one: Node sets
+ * `headers.authorization` from the first); a token in the URL (§2.3) is refused even alone, because URLs
+ * are written to logs and histories, and silently ignoring it would serve a caller who thinks they are
+ * signed in as anonymous.
  */
-function credentialsOf(req: RequestHeaders, search: string): Credentials {
-  let headers = 0;
-  const raw = req.rawHeaders ?? [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') headers += 1;
-  if (headers > 1) return { kind: 'malformed', reason: 'the request has more than one Authorization header' };
+function misuseOf(req: RequestHeaders, authorization: string | undefined, search: string): string | undefined {
+  if (authorization !== undefined && authorizationHeaders(req.rawHeaders) > 1) return 'the request has more than one Authorization header';
   if (search.length > 1 && new URLSearchParams(search).has('access_token')) {
-    return { kind: 'malformed', reason: 'send the access token in the Authorization header only, never in the URL' };
+    return 'send the access token in the Authorization header only, never in the URL';
   }
-  return readBearerToken(req.headers.authorization);
+  return undefined;
+}
+
+function authorizationHeaders(raw: readonly string[] | undefined): number {
+  let count = 0;
+  if (raw === undefined) return count;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count += 1;
+  }
+  return count;
+}
+
+function malformed(reason: string, realm: string | undefined): Authentication {
+  return refused(400, 'BAD_REQUEST', `The Authorization header is malformed: ${reason}`, {
+    'www-authenticate': bearerChallenge({ realm, error: 'invalid_request', error_description: reason }),
+  });
+}
+
+function stateUnavailable(): Authentication {
+  return refused(503, 'SERVICE_UNAVAILABLE', 'Logouts cannot be checked right now; retry shortly', { 'retry-after': '5' });
 }
 
 function invalid(reason: string, realm: string | undefined): Authentication {

@@ -19,6 +19,22 @@ export interface SharedState {
   /** The value remembered for `key`, if any. */
   read(key: string): Promise<number | undefined>;
   close(): Promise<void>;
+  /**
+   * The same reads without waiting, where the state lives in this process; absent where it does not
+   * (Redis), whose answers must be awaited.
+   */
+  readonly local?: LocalReads;
+}
+
+/** Synchronous reads of an in-process `SharedState`. */
+export interface LocalReads {
+  isClaimed(key: string): boolean;
+  read(key: string): number | undefined;
+  /**
+   * Changes with every write (a claim taken, a value raised, the state closed). Between two reads that see
+   * the same version nothing was added: entries can only have expired.
+   */
+  readonly version: number;
 }
 
 export class StateUnavailable extends Error {
@@ -42,26 +58,38 @@ export function createMemoryState(now: () => number = Date.now): SharedState {
     if (++writes % 1_000 !== 0) return;
     for (const key of entries.keys()) live(key);
   };
+  let version = 0;
+  const local: LocalReads = {
+    isClaimed: (key) => live(key) !== undefined,
+    read: (key) => live(key)?.value,
+    get version() {
+      return version;
+    },
+  };
   return {
     async claim(key, ttlMs) {
       sweep();
       if (live(key) !== undefined) return false;
+      version += 1;
       entries.set(key, { value: 1, expiresAt: now() + ttlMs });
       return true;
     },
     async isClaimed(key) {
-      return live(key) !== undefined;
+      return local.isClaimed(key);
     },
     async raise(key, value, ttlMs) {
       sweep();
       const current = live(key);
+      version += 1;
       entries.set(key, { value: Math.max(value, current?.value ?? value), expiresAt: Math.max(now() + ttlMs, current?.expiresAt ?? 0) });
     },
     async read(key) {
-      return live(key)?.value;
+      return local.read(key);
     },
     async close() {
+      version += 1;
       entries.clear();
     },
+    local,
   };
 }

@@ -62,6 +62,37 @@ describe('createTokenVerifier', () => {
     expect(keys.calls()).toBe(4);
   });
 
+  it('keeps a token read since it was stored over one that was not, when the cache is full', async () => {
+    now = T0;
+    const keys = counted(discoverKeys(issuer.issuer));
+    const verifier = verifierWith(keys.keys, 2);
+    const [a, b, c] = await Promise.all([issuer.sign({ sub: 'a' }), issuer.sign({ sub: 'b' }), issuer.sign({ sub: 'c' })]);
+    for (const token of [a, b, a, c, a]) await verifier.verify(token);
+    expect(keys.calls()).toBe(3);
+  });
+
+  it('answers a cached token at once with peek, and an unknown one with undefined', async () => {
+    now = T0;
+    const verifier = verifierWith(discoverKeys(issuer.issuer));
+    const token = await issuer.sign({ acr: GOLD });
+    expect(verifier.peek?.(token)).toBeUndefined();
+    const verified = await verifier.verify(token);
+    // A copy of the token, as the next request carries it: found by content, not by identity.
+    expect(verifier.peek?.(` ${token}`.slice(1))).toEqual(verified);
+    expect(verifier.peek?.(`${token.slice(0, -1)}A`)).toBeUndefined();
+  });
+
+  it('holds a peeked token to its time bounds at every call', async () => {
+    now = T0;
+    const verifier = verifierWith(discoverKeys(issuer.issuer));
+    const token = await issuer.sign({ iat: T0, exp: T0 + 3600 });
+    await verifier.verify(token);
+    now = T0 - 61;
+    expect(verifier.peek?.(token)).toEqual({ kind: 'invalid', reason: 'the token iat is in the future' });
+    now = T0 + 3600;
+    expect(verifier.peek?.(token)).toBeUndefined();
+  });
+
   it('does not cache a refused token', async () => {
     now = T0;
     const keys = counted(discoverKeys(issuer.issuer));
