@@ -8,7 +8,7 @@
  * The machine may be shared: each run reports the CPU other processes used meanwhile (from /proc/stat), waits
  * (bounded) for a quiet moment before measuring, and measures again once if the run was noisy.
  *
- * Env: BENCH_SET (main | fields | all), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
+ * Env: BENCH_SET (main | fields | all | baselines | gateways: see gateways.ts), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
  *      BENCH_DURATION (s, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10),
  *      BENCH_PIPELINING (1), BENCH_PIN (1: server on CPU 1, this process + autocannon on CPU 0),
  *      BENCH_SERVERS (comma list, default apollo-plain,yoga-generic-auth,apollo-shield; yoga-plain also exists),
@@ -23,6 +23,12 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
 import { SERVERS, startServer } from './spawn.js';
+
+// BENCH_SET=gateways: the federated gateways over two subgraph processes, with their own report (gateways.ts).
+if (process.env['BENCH_SET'] === 'gateways') {
+  await import('./gateways.js');
+  process.exit(0);
+}
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const DURATION = num('BENCH_DURATION', 5);
@@ -77,8 +83,14 @@ const FIELDS: Scenario[] = [1, 10, 100].flatMap((n) => [
   { name: `apollo-plain, ${n} protected`, server: 'apollo-plain' as const, query: protectedFields(n), expected: fieldsData(n) },
   { name: `gateway, ${n} protected`, server: 'gateway' as const, query: protectedFields(n), expected: fieldsData(n) },
 ]);
+/** The baseline beside the former one (startStandaloneServer, cache-control plugin on), to show what the fix changed. */
+const BASELINES: Scenario[] = [
+  MAIN[0]!,
+  { name: '(1x) apollo-plain, standalone + cache control (former baseline)', server: 'apollo-plain', env: { BENCH_PLAIN: 'standalone' }, query: QUERY, expected: EXPECTED_DATA },
+];
+const SETS: Record<string, Scenario[]> = { main: MAIN, fields: FIELDS, all: [...MAIN, ...FIELDS], baselines: BASELINES };
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((prefix) => prefix.trim());
-const SCENARIOS = (process.env['BENCH_SET'] === 'fields' ? FIELDS : process.env['BENCH_SET'] === 'all' ? [...MAIN, ...FIELDS] : MAIN).filter(
+const SCENARIOS = (SETS[process.env['BENCH_SET'] ?? 'main'] ?? MAIN).filter(
   (scenario) => ONLY === undefined || ONLY.some((prefix) => scenario.name.startsWith(prefix)),
 );
 const NAMES = SCENARIOS.map((scenario) => scenario.name);

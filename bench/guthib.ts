@@ -403,11 +403,39 @@ export const HOST = process.env['HOST'] ?? '127.0.0.1';
  * `CPU <user µs> <system µs>` from process.cpuUsage() (whole process, all threads).
  */
 export function reportCpuOnSignal(): void {
+  const profile = process.env['BENCH_PROFILE_FILE'] === undefined ? undefined : profileBetweenSignals(process.env['BENCH_PROFILE_FILE']);
   process.on('SIGUSR2', () => {
     const { user, system } = process.cpuUsage();
-    process.stdout.write(`CPU ${user} ${system}\n`);
+    // The profiler's toggle comes after the reading: the CPU it takes to start and stop is not counted.
+    if (profile === undefined) return void process.stdout.write(`CPU ${user} ${system}\n`);
+    void profile().then(() => process.stdout.write(`CPU ${user} ${system}\n`));
   });
   const stop = () => process.exit(0);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * With BENCH_PROFILE_FILE (profile.ts sets it): the V8 CPU profiler runs between the first and the second
+ * SIGUSR2, i.e. exactly over the measured run (start-up and warm-up left out), sampling every
+ * BENCH_PROFILE_INTERVAL µs (default 100), and the profile is written to that file as a .cpuprofile.
+ */
+function profileBetweenSignals(file: string): () => Promise<void> {
+  let session: import('node:inspector/promises').Session | undefined;
+  return async () => {
+    const { Session } = await import('node:inspector/promises');
+    if (session === undefined) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: Number(process.env['BENCH_PROFILE_INTERVAL'] ?? 100) });
+      await session.post('Profiler.start');
+      return;
+    }
+    const { profile } = await session.post('Profiler.stop');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    session = undefined;
+  };
 }
