@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import { fetch as subgraphHttp } from '@whatwg-node/fetch';
 import { execute, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
@@ -170,7 +171,8 @@ async function subgraphFetch(
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { ...init, headers, signal: timeout });
+    // The executor's own fetch (node:http underneath): Node 20's global fetch costs several times more per request.
+    response = (await subgraphHttp(url, { ...init, headers, signal: timeout })) as unknown as Response;
   } catch (error) {
     if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
