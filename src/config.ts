@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { SubgraphConfig } from './federation/federatedGraph.js';
+import { createCors, type CorsConfig } from './http/cors.js';
 import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 
 /**
@@ -81,6 +82,8 @@ export interface Config {
   readonly supergraph: string | undefined;
   /** `subgraphIdentity`: how the gateway signs the caller's identity for subgraphs. */
   readonly subgraphIdentity: SubgraphIdentityConfig;
+  /** `cors`: `{ origins, credentials? }`, the web apps on other origins that may call `/graphql` from a browser. Default none (dev mode: its demo page). */
+  readonly cors: CorsConfig | undefined;
 }
 
 export interface SubgraphIdentityConfig {
@@ -133,7 +136,7 @@ const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
   'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
-  'subgraphs', 'supergraph', 'subgraphIdentity',
+  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -194,7 +197,23 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
     ...federationOf(file, cwd),
+    cors: corsOf(file['cors']),
   });
+}
+
+function corsOf(value: unknown): CorsConfig | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "cors" must be an object { origins, credentials? }');
+  const { origins, credentials = false, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new TypeError(`config "cors": unknown key "${extra}"`);
+  if (!Array.isArray(origins) || origins.length === 0 || !origins.every((origin) => typeof origin === 'string')) {
+    throw new TypeError('config "cors.origins" must be a non-empty array of origins such as "https://app.example"');
+  }
+  if (typeof credentials !== 'boolean') throw new TypeError('config "cors.credentials" must be true or false');
+  const cors = Object.freeze({ origins: Object.freeze([...origins]) as readonly string[], credentials });
+  createCors(cors); // names a bad origin now, at start-up
+  return cors;
 }
 
 function federationOf(file: ConfigFile, cwd: string): Pick<Config, 'subgraphs' | 'supergraph' | 'subgraphIdentity'> {

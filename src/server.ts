@@ -14,6 +14,7 @@ import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
+import { createCors } from './http/cors.js';
 import { graphqlSearch, requestUrl, sendErrors, sendJson } from './http/respond.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
@@ -110,6 +111,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
   const devKey = config.issuer === undefined ? await loadDevKey(config.devKeyDir) : undefined;
   const signer = options.supergraph === undefined ? undefined : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile });
+  // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
+  const cors = config.cors === undefined ? undefined : createCors(config.cors);
   let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;
   let idp: Awaited<ReturnType<(typeof import('./idp/devProvider.js'))['createDevProvider']>> | undefined;
   let issuer = config.issuer ?? '';
@@ -119,6 +122,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const search = graphqlSearch(req.url);
     const url = search === undefined ? requestUrl(req.url) : undefined;
     if (search !== undefined || url?.pathname === '/graphql') {
+      if (cors !== undefined) {
+        if (cors.preflight(req, res)) return;
+        for (const [name, value] of Object.entries(cors.headersFor(req))) res.setHeader(name, value);
+      }
       if (graphql === undefined) return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; retry shortly', { 'retry-after': '1' });
       return graphql(req, res, search ?? url!.search);
     }

@@ -70,4 +70,26 @@ describe('loadConfig', () => {
   it('names an unknown key inside a ladder level', () => {
     expect(() => loadConfig(withFile({ ladder: [{ name: 'A', acr: 'a', max_age: 5 }] }))).toThrow(new TypeError('config "ladder"[0]: unknown key "max_age"'));
   });
+
+  it('refuses "*" as a CORS origin with credentials', () => {
+    expect(() => loadConfig(withFile({ cors: { origins: ['*'], credentials: true } }))).toThrow('config "cors": "*" cannot go with credentials; list the origins');
+  });
+
+  it('names a CORS origin that is a URL with a path rather than an origin', () => {
+    expect(() => loadConfig(withFile({ cors: { origins: ['https://app.example/'] } }))).toThrow(/^config "cors.origins": "https:\/\/app.example\/" is not an origin/);
+  });
+
+  it('names a subgraph listed twice', () => {
+    const subgraphs = [{ name: 'accounts', url: 'http://a.internal/' }, { name: 'accounts', url: 'http://b.internal/' }];
+    expect(() => loadConfig(withFile({ subgraphs }))).toThrow('config "subgraphs"[1].name: "accounts" is named twice');
+  });
+
+  it('needs each subgraph\'s URL to compose, but not beside a supergraph file', () => {
+    expect(() => loadConfig(withFile({ subgraphs: [{ name: 'accounts' }] }))).toThrow('config "subgraphs"[0].url must be the subgraph\'s http(s) URL');
+    expect(loadConfig(withFile({ supergraph: 'supergraph.graphql', subgraphs: [{ name: 'accounts', timeoutMs: 2000 }] })).subgraphs).toEqual([{ name: 'accounts', url: undefined, timeoutMs: 2000, forwardAuthorization: undefined }]);
+  });
+
+  it('refuses a local graph together with subgraphs', () => {
+    expect(() => loadConfig(withFile({ graph: 'graph.js', subgraphs: [{ name: 'a', url: 'http://a.internal/' }] }))).toThrow(/^config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"/);
+  });
 });

@@ -110,7 +110,11 @@ export function graphQLRequestOf(req: IncomingMessage, method: string, search: s
 
 /** Writes Apollo Server's answer: a complete one at once, a streamed one chunk by chunk (the promise). */
 export function sendGraphQLResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> | undefined {
-  for (const [name, value] of response.headers) res.setHeader(name, value);
+  for (const [name, value] of response.headers) {
+    // `Vary: Origin` set for CORS stays beside whatever Apollo's answer varies on.
+    const earlier = name === 'vary' ? res.getHeader('vary') : undefined;
+    res.setHeader(name, earlier === undefined ? value : `${String(earlier)}, ${value}`);
+  }
   // Answers depend on the caller's token and hold personal data: no cache, shared or private, keeps one.
   res.setHeader('cache-control', 'no-store');
   res.statusCode = response.status ?? 200;
