@@ -13,6 +13,7 @@ export default defineConfig({
     alias: [
       { find: /^graphql$/, replacement: require.resolve('graphql') },
       { find: /^step-up-gateway$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^step-up-gateway\/client$/, replacement: fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
       { find: /^step-up-gateway\/(.*)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
     ],
   },
