@@ -85,6 +85,8 @@ describe('the token parser under hostile input', () => {
         tried += 1;
         const [, payload, signature] = valid.split('.');
         const header = base64url.encode(JSON.stringify({ ...decodeProtectedHeader(valid), ...extra }));
+        // Nothing injected (an empty record, or the same values): the valid token itself, which must pass.
+        if (header === valid.split('.')[0]) return true;
         const outcome = await verifier.verify(`${header}.${payload}.${signature}`);
         return outcome.kind === 'invalid' && wellFormed(outcome);
       }),
