@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       [
         'DEV MODE: no OIDC_ISSUER is set, so this gateway is its own OpenID Provider (never use it in production).',
         `  issuer ${gateway.issuer}, signing key in ${config.devKeyDir}`,
-        `  sign in with a browser at ${gateway.issuer}/ as one of:`,
+        `  sign in with a browser at ${gateway.demoUrl ?? `${gateway.issuer}/`} (the demo web app, on an origin of its own) as one of:`,
         ...Object.entries(DEV_USERS).map(([user, { password, totpSecret }]) => `    ${user}: password ${password}, TOTP secret ${totpSecret}`),
         '  a TOTP code for alice:  npm run totp -- alice',
         '  or mint a token:        npm run token -- --sub alice --acr HIGH --auth-age 30',

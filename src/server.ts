@@ -52,6 +52,8 @@ export interface Gateway {
   readonly issuer: string;
   /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
   readonly devKey: DevKey | undefined;
+  /** Present in dev mode: the demo web app, on its own origin (PORT + 1, or a free port). */
+  readonly demoUrl: string | undefined;
   /** The policy table of the graph served now. */
   readonly policy: PolicyTable;
   /** Federated: where subgraphs fetch the keys of the gateway's signed identities. */
@@ -112,7 +114,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const devKey = config.issuer === undefined ? await loadDevKey(config.devKeyDir) : undefined;
   const signer = options.supergraph === undefined ? undefined : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile });
   // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
-  const cors = config.cors === undefined ? undefined : createCors(config.cors);
+  let cors = config.cors === undefined ? undefined : createCors(config.cors);
   let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;
   let idp: Awaited<ReturnType<(typeof import('./idp/devProvider.js'))['createDevProvider']>> | undefined;
   let issuer = config.issuer ?? '';
@@ -210,6 +212,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
   // login pages and from `npm run token` are the same kind of token.
   const devSecret = randomBytes(24).toString('base64url');
+  // Dev mode's demo web app, on an origin of its own: allowed by CORS unless "cors" says otherwise.
+  const demo = devKey === undefined ? undefined : await (await import('./demo/server.js')).startDemoServer({ host: config.host, port: config.port === 0 || config.port === 65_535 ? 0 : config.port + 1, issuer, graphql: `${origin}/graphql`, ladder: config.ladder, warn });
+  cors ??= demo === undefined ? undefined : createCors({ origins: [demo.origin], credentials: false });
   // Loaded only in dev mode: importing the gateway never loads oidc-provider.
   idp =
     devKey === undefined
@@ -221,7 +226,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
           gatewayResource: DEV_RESOURCE,
           accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
           clients: {
-            web: { redirectUris: [`${issuer}/`], postLogoutRedirectUris: [`${issuer}/`], backchannelLogoutUri: `${issuer}/backchannel-logout` },
+            web: { redirectUris: [`${issuer}/`, demo!.redirectUri], postLogoutRedirectUris: [`${issuer}/`, demo!.url], backchannelLogoutUri: `${issuer}/backchannel-logout` },
             gateway: { clientSecret: devSecret },
           },
           log: warn,
@@ -247,6 +252,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     url: `${origin}/graphql`,
     issuer,
     devKey,
+    demoUrl: demo?.url,
     get policy() {
       return federated?.current().policy ?? local!.policy;
     },
@@ -261,6 +267,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       // Apollo's drain stops accepting, lets requests in flight finish for the grace period, then
       // closes every connection; the Redis clients close within a second whether Redis answers or not.
       await apollo.stop();
+      await demo?.close();
       await closeState();
     },
   };

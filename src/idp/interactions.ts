@@ -5,17 +5,23 @@ import type { InteractionResults } from 'oidc-provider';
 import { authenticator } from 'otplib';
 import { ACR, rankOf, requiredRank } from './acrBinding.js';
 import { DEV_USERS } from './devUsers.js';
-import { otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
+import { MAX_DAYS_AGO, otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
 
 /**
  * The login interaction: password, then a TOTP code when gold is asked for. "Remember me" decides
  * whether the session cookie outlives the browser. A TOTP code is accepted once per account.
+ *
+ * Dev only: "pretend this sign-in happened N days ago" (`days_ago`) back-dates the authentication
+ * (`login.ts`, which becomes the session's login time and so every token's `auth_time`), so that a person
+ * or a test can make the café's session, gold and remembered three months ago, without waiting for it.
  */
 
 /** After a correct password, while the TOTP code is awaited: keyed by interaction uid. */
 interface PendingSecondFactor {
   readonly accountId: string;
   readonly remember: boolean;
+  /** Seconds the authentication is back-dated by (`days_ago`); 0 for a real one. */
+  readonly backdate: number;
   readonly expiresAt: number;
 }
 
@@ -68,15 +74,20 @@ export function createInteractions(provider: Provider) {
 
     if (action === 'login') {
       const username = form.get('username') ?? '';
+      const daysAgo = form.get('days_ago') ?? '';
+      const backdate = backdateOf(daysAgo);
+      if (backdate === undefined) {
+        return sendHtml(res, 400, passwordPage(uid, client, needsGold, username, form.has('remember'), `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`, daysAgo));
+      }
       if (!checkPassword(username, form.get('password') ?? '')) {
-        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.'));
+        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', daysAgo));
       }
       const remember = form.get('remember') === 'yes';
       if (needsGold) {
-        pending.set(uid, { accountId: username, remember, expiresAt: Date.now() + 5 * 60_000 });
+        pending.set(uid, { accountId: username, remember, backdate, expiresAt: Date.now() + 5 * 60_000 });
         return redirect(res, `/interaction/${uid}`); // POST-redirect-GET to the TOTP step
       }
-      return finish({ login: { accountId: username, acr: ACR.silver, amr: ['pwd'], remember, ts: epoch() } });
+      return finish({ login: { accountId: username, acr: ACR.silver, amr: ['pwd'], remember, ts: epoch() - backdate } });
     }
 
     // action === 'otp'
@@ -86,7 +97,7 @@ export function createInteractions(provider: Provider) {
       return sendHtml(res, 401, otpPage(uid, waiting.accountId, 'That code is not valid. Try the current one.'));
     }
     return finish({
-      login: { accountId: waiting.accountId, acr: ACR.gold, amr: ['pwd', 'otp'], remember: waiting.remember, ts: epoch() },
+      login: { accountId: waiting.accountId, acr: ACR.gold, amr: ['pwd', 'otp'], remember: waiting.remember, ts: epoch() - waiting.backdate },
     });
   };
 
@@ -137,3 +148,10 @@ export function createInteractions(provider: Provider) {
 }
 
 const epoch = (): number => Math.floor(Date.now() / 1000);
+
+/** Seconds to back-date a dev sign-in by, from the "days ago" field; undefined when it is not 0 … MAX_DAYS_AGO. */
+function backdateOf(daysAgo: string): number | undefined {
+  if (daysAgo.trim() === '') return 0;
+  const days = Number(daysAgo);
+  return Number.isInteger(days) && days >= 0 && days <= MAX_DAYS_AGO ? days * 24 * 60 * 60 : undefined;
+}

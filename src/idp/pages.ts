@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEV_USERS } from './devUsers.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
+/** The furthest back a dev sign-in may pretend to have happened ("days_ago" on the password page): ten years. */
+export const MAX_DAYS_AGO = 3650;
 
-export function passwordPage(uid: string, client: string, needsGold: boolean, username = '', remember = false, error?: string): string {
+export function passwordPage(uid: string, client: string, needsGold: boolean, username = '', remember = false, error?: string, daysAgo = ''): string {
   return page(
     'Sign in',
     `<p>to <b>${escapeHtml(client)}</b>${needsGold ? ': this request needs a password and a one-time code' : ''}.</p>
@@ -13,6 +15,7 @@ ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <label>Username <input name="username" value="${escapeHtml(username)}" autocomplete="username" required autofocus></label>
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <label class="inline"><input type="checkbox" name="remember" value="yes"${remember ? ' checked' : ''}> Remember me</label>
+<label class="dev">Dev only: pretend this sign-in happened <input name="days_ago" class="days" type="number" min="0" max="${MAX_DAYS_AGO}" inputmode="numeric" placeholder="0" value="${escapeHtml(daysAgo)}"> days ago</label>
 <button type="submit">Continue</button>
 </form>
 <form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>
@@ -39,7 +42,7 @@ export function page(title: string, body: string): string {
 <title>${escapeHtml(title)} · GutHib dev provider</title>
 <style>body{font:16px system-ui,sans-serif;max-width:22rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}
 input:not([type=checkbox]){display:block;width:100%;padding:.4rem;box-sizing:border-box}button{margin:.5rem 0;padding:.4rem 1rem}
-.error{color:#b00020}.dev{color:#666;font-size:.85rem}.link{background:none;border:none;color:#06c;padding:0}</style>
+.error{color:#b00020}.dev{color:#666;font-size:.85rem}input.days{display:inline;width:4.5rem}.link{background:none;border:none;color:#06c;padding:0}</style>
 </head><body><main><h1>${escapeHtml(title)}</h1>
 ${body}
 </main></body></html>`;

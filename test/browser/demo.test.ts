@@ -10,8 +10,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn('Debian chromium is not installed: `apt-get install chromium` (or run .ci/run) to run the browser test');
 
-/** The README's browser walkthrough, in real Chromium against `npm start`'s dev mode. */
-describe.skipIf(!hasChromium)('the demo client in Chromium', () => {
+/** The gateway's own protocol page (`/` in dev mode, same origin, raw challenges), in real Chromium. The café app is cafe.test.ts. */
+describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', () => {
   let gateway: Gateway;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,0 +1,212 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { authenticator } from 'otplib';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEV_USERS } from '../../src/idp/devUsers.js';
+import type { Gateway } from '../../src/server.js';
+import { startDevGateway } from '../helpers/devGateway.js';
+import { postGraphQL } from '../helpers/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn('Debian chromium is not installed: `apt-get install chromium` (or run .ci/run) to run the browser tests');
+
+/** Screenshots of every step (git-ignored): test/browser/artifacts/<test>-<step>.png. */
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const alice = DEV_USERS['alice']!;
+/** A code of alice's authenticator `offset` steps from now: each sign-in of a test needs a later one (a code is accepted once). */
+const code = (offset: -1 | 0 | 1) => authenticator.clone({ epoch: Date.now() + offset * 30_000 }).generate(alice.totpSecret);
+const OWNERS = '{ repositories { name owner { login } } }';
+
+/** The café in Chromium: the demo app on its own origin, the gateway and its provider on another. */
+describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
+  let browser: Browser;
+  let gateway: Gateway;
+  let context: BrowserContext;
+  /** The parameters of each authorization request the popups sent to the provider. */
+  let authorizations: Array<Record<string, string>>;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  // Each test starts from the seeded data (alice owns gut and website) and a provider with no session.
+  beforeEach(async () => {
+    gateway = await startDevGateway();
+    context = await browser.newContext({ viewport: { width: 960, height: 640 } });
+    authorizations = [];
+    context.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth') authorizations.push(Object.fromEntries(new URL(request.url()).searchParams));
+    });
+  });
+  afterEach(async () => {
+    await context?.close();
+    await gateway?.close();
+  });
+
+  const owners = async () =>
+    Object.fromEntries(((await postGraphQL(gateway.url, OWNERS)).body.data as { repositories: Array<{ name: string; owner: { login: string } }> }).repositories.map((r) => [r.name, r.owner.login]));
+
+  /** Saves a screenshot of `page` as `<test>-<n>-<step>.png`. */
+  const shooter = (test: string) => {
+    let n = 0;
+    return (page: Page, step: string) => page.screenshot({ path: `${ARTIFACTS}${test}-${String(++n).padStart(2, '0')}-${step}.png` });
+  };
+
+  /** Clicks what opens the provider's popup, and returns the popup. */
+  const popupFrom = async (page: Page, selector: string) => {
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click(selector)]);
+    await popup.waitForLoadState();
+    return popup;
+  };
+
+  /** The café's sign-in, three months ago: password, remember me, a one-time code, back-dated 90 days. */
+  const signInThreeMonthsAgo = async (page: Page, snap: (page: Page, step: string) => Promise<unknown>) => {
+    const popup = await popupFrom(page, '#signin');
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await popup.check('input[name=remember]');
+    await popup.fill('input[name=days_ago]', '90');
+    await snap(popup, 'provider-sign-in-90-days-ago');
+    await popup.click('button[type=submit]');
+    await popup.fill('input[name=otp]', code(-1));
+    await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
+    await page.waitForSelector('#banner.decayed');
+  };
+
+  it('turns an old gold session into browsing, a password for the email, password and code for one transfer, a forced login for the next', async () => {
+    const snap = shooter('cafe');
+    const page = await context.newPage();
+    // Fake timers running at the real pace, so that the banner can be shown five minutes later.
+    await page.clock.install();
+    const calls: Array<Promise<string>> = [];
+    page.on('request', (request) => {
+      if (request.url() === gateway.url) calls.push(request.headerValue('origin').then((origin) => `${request.method()} ${origin}`));
+    });
+    await page.goto(gateway.demoUrl!);
+    await page.waitForSelector('#repositories li');
+    expect(await page.textContent('#who')).toContain('Not signed in');
+    await snap(page, 'anonymous-browsing');
+
+    // 1. The café: alice's remembered gold sign-in from three months ago decays to LOW.
+    await signInThreeMonthsAgo(page, snap);
+    expect(await page.textContent('#banner')).toContain('Signed in 3 months ago: sensitive actions will ask you to confirm it is you.');
+    expect(await page.getAttribute('#banner', 'data-level')).toBe('LOW');
+    // Public repositories still browse, with the owner's settings links.
+    await page.waitForSelector('li[data-name=gut] a.settings');
+    expect(await page.locator('#repositories li').count()).toBe(3);
+    await snap(page, 'cafe-decayed-session');
+
+    // 2. The email (MEDIUM within 12 h): "Confirm it's you" opens the provider, which asks for the password only.
+    await page.click('#show-email');
+    await page.waitForSelector('#confirm:not([hidden])');
+    expect(await page.textContent('#confirm-why')).toBe("Confirm it's you to see your email: enter your password (a sign-in at most 12 h old).");
+    await snap(page, 'confirm-for-email');
+    let popup = await popupFrom(page, '#confirm-go');
+    expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:silver urn:mace:incommon:iap:gold', max_age: '43200' });
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await snap(popup, 'provider-password-for-email');
+    await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
+    await page.waitForFunction(() => document.getElementById('email')!.textContent === 'alice@guthib.example');
+    expect(await page.getAttribute('#banner', 'data-level')).toBe('MEDIUM');
+    expect(await page.textContent('#banner')).toMatch(/^Signed in just now: MEDIUM for another (12 h|11 h 59 min)\./);
+    await snap(page, 'email-shown');
+
+    // 3. The repository's admin page, and the transfer (HIGH within 300 s): password and a one-time code.
+    await page.click('li[data-name=gut] a.settings');
+    await page.waitForSelector('#transfer');
+    await snap(page, 'admin-page');
+    await page.click('#transfer');
+    await page.waitForSelector('#confirm:not([hidden])');
+    expect(await page.textContent('#confirm-why')).toBe("Confirm it's you to transfer alice/gut to bob: enter your password and a one-time code (a sign-in at most 5 min old).");
+    await snap(page, 'confirm-for-transfer');
+    popup = await popupFrom(page, '#confirm-go');
+    expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '300' });
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await popup.click('button[type=submit]');
+    await popup.waitForSelector('input[name=otp]');
+    await snap(popup, 'provider-one-time-code');
+    await popup.fill('input[name=otp]', code(0));
+    await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
+    await page.waitForFunction(() => document.getElementById('result')!.textContent!.startsWith('Done'));
+    expect(await page.textContent('#result')).toBe('Done: alice/gut now belongs to bob.');
+    expect(await page.getAttribute('#banner', 'data-level')).toBe('HIGH');
+    expect((await owners())['gut']).toBe('bob');
+    await snap(page, 'transferred');
+
+    // 4. A second transfer with the same, seconds-old gold sign-in: used (once), so a new login is forced.
+    // auth_time has one-second resolution: the new login must land in a later second to be a new one.
+    await page.waitForTimeout(1_100);
+    await page.goto(`${gateway.demoUrl!}#/alice/website/settings`);
+    await page.click('#transfer');
+    await page.waitForSelector('#confirm[data-force=true]:not([hidden])');
+    expect(await page.textContent('#confirm-why')).toBe(
+      'Each transfer needs its own confirmation: the last one was used by the previous transfer. Sign in again with your password and a one-time code to transfer alice/website to bob.',
+    );
+    await snap(page, 'confirm-again-for-second-transfer');
+    popup = await popupFrom(page, '#confirm-go');
+    expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '0', prompt: 'login' });
+    // The provider's gold session is seconds old, and still it asks for the password and a new code.
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await popup.click('button[type=submit]');
+    await popup.fill('input[name=otp]', code(1));
+    await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
+    await page.waitForFunction(() => document.getElementById('result')!.textContent!.startsWith('Done'));
+    expect(await page.textContent('#result')).toBe('Done: alice/website now belongs to bob.');
+    expect(await owners()).toEqual({ gut: 'bob', website: 'bob', dotfiles: 'bob' });
+
+    // 5. The banner follows the decay: five minutes and a second later, gold counts as MEDIUM.
+    expect(await page.textContent('#banner')).toMatch(/^Signed in just now: HIGH for another (5 min|4 min 5\d s)\./);
+    await page.clock.fastForward('05:01');
+    await page.waitForFunction(() => document.getElementById('banner')!.dataset['level'] === 'MEDIUM');
+    expect(await page.textContent('#banner')).toMatch(/^Signed in 5 min \d+ s ago: sensitive actions will ask you to confirm it is you\./);
+    await snap(page, 'banner-five-minutes-later');
+
+    // 6. Sign-out at the provider comes back to the page.
+    await page.click('#signout');
+    await page.waitForSelector('button[value=yes]');
+    await snap(page, 'provider-sign-out');
+    await page.click('button[value=yes]');
+    await page.waitForURL(gateway.demoUrl!);
+    await page.waitForSelector('#repositories li');
+    expect([await page.textContent('#notice'), await page.textContent('#who')]).toEqual(['You are signed out.', 'Not signed in Sign in']);
+    await snap(page, 'signed-out');
+
+    // Every GraphQL call came from the demo's origin, another one than the gateway's, and was answered.
+    const demoOrigin = new URL(gateway.demoUrl!).origin;
+    expect(demoOrigin).not.toBe(new URL(gateway.url).origin);
+    expect(new Set(await Promise.all(calls))).toEqual(new Set([`POST ${demoOrigin}`]));
+  }, 60_000);
+
+  it('leaves the repository with its owner when the one-time code is wrong and the sign-in is cancelled', async () => {
+    const snap = shooter('no-code');
+    const page = await context.newPage();
+    await page.goto(gateway.demoUrl!);
+    await signInThreeMonthsAgo(page, async () => undefined);
+    await page.click('li[data-name=gut] a.settings');
+    await page.click('#transfer');
+    const popup = await popupFrom(page, '#confirm-go');
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await popup.click('button[type=submit]');
+    await popup.fill('input[name=otp]', code(0) === '000000' ? '999999' : '000000');
+    await popup.click('button[type=submit]');
+    await popup.waitForSelector('.error');
+    expect(await popup.textContent('.error')).toBe('That code is not valid. Try the current one.');
+    await snap(popup, 'provider-wrong-code');
+    await Promise.all([popup.waitForEvent('close'), popup.click('button.link')]);
+    await page.waitForFunction(() => document.getElementById('result')!.textContent!.startsWith('Not transferred'));
+    expect(await page.textContent('#result')).toBe("Not transferred: you did not confirm it's you (STEP_UP_CANCELLED: The provider answered access_denied: End-User aborted the sign-in).");
+    await snap(page, 'not-transferred');
+    expect((await owners())['gut']).toBe('alice');
+  }, 60_000);
+});
