@@ -12,6 +12,7 @@
  * Env: BENCH_ROUNDS (25), BENCH_CALLS (500), BENCH_QUERY (main | <n> protected fields), BENCH_ONLY (name prefixes).
  * Usage: taskset -c 1 npx tsx bench/ablate.ts
  */
+import { pino } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
@@ -166,7 +167,10 @@ async function sides(build: Build) {
     maxBodyBytes: config.maxBodyBytes,
     canReauthenticateClaim: config.canReauthenticateClaim,
     warn: () => undefined,
-  });
+    // The audit trail and metrics off here: this ablation measures the step-up work (the ops cost is measured by bench.ts).
+    ops: { log: pino({ level: 'silent' }), metrics: undefined },
+    ladder,
+  } as Parameters<typeof m.endpoint.createGraphQLEndpoint>[0]);
   // src/server.ts route + dispatch (internal to startGateway), copied: the form with `graphqlSearch` (no
   // URL parsed for `/graphql`, no promise before dispatch) where respond.ts has it, the former one otherwise.
   const respond = m.respond as typeof m.respond & { graphqlSearch?: (target: string | undefined) => string | undefined };

@@ -14,7 +14,18 @@ import { AUDIENCE, ISSUER, localKeySet } from './keys.js';
 import { createGutHibGraph } from '../examples/guthib/index.js';
 
 const file = join(mkdtempSync(join(tmpdir(), 'bench-gateway-')), 'config.json');
-writeFileSync(file, JSON.stringify({ tokenCacheSize: Number(process.env['BENCH_TOKEN_CACHE'] ?? 10_000), limits: { maxAliases: 500, maxAliasesPerField: 200 } }));
+// BENCH_OPS=1: the operator's default view on, an audit/request line per request at info (to a file, as a
+// log shipper would read it) and /metrics counting; otherwise the log is silent and there are no metrics.
+const ops = process.env['BENCH_OPS'] === '1';
+writeFileSync(
+  file,
+  JSON.stringify({
+    tokenCacheSize: Number(process.env['BENCH_TOKEN_CACHE'] ?? 10_000),
+    limits: { maxAliases: 500, maxAliasesPerField: 200 },
+    log: ops ? { level: 'info', destination: join(tmpdir(), `bench-gateway-${process.pid}.log`), pretty: false } : { level: 'silent' },
+    ...(ops ? { metrics: { port: 0 } } : {}),
+  }),
+);
 const config = loadConfig(
   { PORT: String(portFromArgs()), HOST, OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, STEP_UP_CONFIG: file },
   resolve(import.meta.dirname, '..'),

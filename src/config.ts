@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { SubgraphConfig } from './federation/federatedGraph.js';
 import { createCors, type CorsConfig } from './http/cors.js';
+import { checkLogLevel, type LogConfig } from './ops/log.js';
 import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 
 /**
@@ -84,6 +85,20 @@ export interface Config {
   readonly subgraphIdentity: SubgraphIdentityConfig;
   /** `cors`: `{ origins, credentials? }`, the web apps on other origins that may call `/graphql` from a browser. Default none (dev mode: its demo page). */
   readonly cors: CorsConfig | undefined;
+  /** `log`: `{ level?, destination?, pretty? }`, the structured log and audit trail (pino). Default info, stdout, pretty in dev mode. */
+  readonly log: LogConfig;
+  /**
+   * `metrics`: Prometheus metrics (`/metrics`), off by default. `{ port, host? }` serves them on a listener of
+   * their own (host default `127.0.0.1`), never the public one; `{ onMainListener: true }` serves them beside
+   * `/graphql`, for a deployment that keeps that listener private.
+   */
+  readonly metrics: MetricsConfig | undefined;
+}
+
+export interface MetricsConfig {
+  readonly port: number | undefined;
+  readonly host: string;
+  readonly onMainListener: boolean;
 }
 
 export interface SubgraphIdentityConfig {
@@ -136,7 +151,7 @@ const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
   'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
-  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors',
+  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors', 'log', 'metrics',
 ] as const;
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
@@ -198,7 +213,36 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
     ...federationOf(file, cwd),
     cors: corsOf(file['cors']),
+    log: logOf(file['log'], cwd),
+    metrics: metricsOf(file['metrics']),
   });
+}
+
+function logOf(value: unknown, cwd: string): LogConfig {
+  if (value === undefined) return { level: 'info', destination: 'stdout', pretty: undefined };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "log" must be an object { level?, destination?, pretty? }');
+  const { level = 'info', destination = 'stdout', pretty, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new TypeError(`config "log": unknown key "${extra}"`);
+  if (typeof level !== 'string') throw new TypeError('config "log.level" must be a string');
+  if (typeof destination !== 'string' || destination === '') throw new TypeError('config "log.destination" must be stdout, stderr or a file path');
+  if (pretty !== undefined && typeof pretty !== 'boolean') throw new TypeError('config "log.pretty" must be true or false');
+  return { level: checkLogLevel(level), destination: destination === 'stdout' || destination === 'stderr' ? destination : resolve(cwd, destination), pretty };
+}
+
+function metricsOf(value: unknown): MetricsConfig | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "metrics" must be an object { port, host? } or { onMainListener: true }');
+  const { port, host = '127.0.0.1', onMainListener = false, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new TypeError(`config "metrics": unknown key "${extra}"`);
+  if (typeof onMainListener !== 'boolean') throw new TypeError('config "metrics.onMainListener" must be true or false');
+  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    throw new TypeError('config "metrics.port" must be a port number (0 picks a free one)');
+  }
+  if (port === undefined && !onMainListener) throw new TypeError('config "metrics" needs a "port" of its own, or "onMainListener": true');
+  if (typeof host !== 'string' || host === '') throw new TypeError('config "metrics.host" must be a host name or address');
+  return Object.freeze({ port: port as number | undefined, host, onMainListener });
 }
 
 function corsOf(value: unknown): CorsConfig | undefined {

@@ -15,6 +15,10 @@ import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
 import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
 import { createCors } from './http/cors.js';
+import type { Logger } from 'pino';
+import type { Ops } from './ops/audit.js';
+import { createLogger } from './ops/log.js';
+import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.js';
 import { graphqlSearch, requestUrl, sendErrors, sendJson } from './http/respond.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
@@ -43,6 +47,8 @@ export interface GatewayOptions {
   readonly log?: (message: string) => void;
   /** Where signing keys come from. Default: the JWKS found by discovery of OIDC_ISSUER (the dev key in dev mode). */
   readonly keys?: JWTVerifyGetKey;
+  /** The structured log and audit trail. Default: pino as the config's `log` says. */
+  readonly logger?: Logger;
 }
 
 export interface Gateway {
@@ -52,6 +58,8 @@ export interface Gateway {
   readonly issuer: string;
   /** Present in dev mode: the dev issuer's signing key, for minting tokens. */
   readonly devKey: DevKey | undefined;
+  /** With `metrics: { port }`: where Prometheus scrapes, e.g. `http://127.0.0.1:9464/metrics`. */
+  readonly metricsUrl: string | undefined;
   /** Present in dev mode: the demo web app, on its own origin (PORT + 1, or a free port). */
   readonly demoUrl: string | undefined;
   /** The policy table of the graph served now. */
@@ -91,8 +99,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     throw new TypeError('startGateway needs exactly one of "graph" (served from this process) and "supergraph" (federated)');
   }
   const clock = options.clock ?? systemClock;
-  const warn = options.warn ?? ((message: string) => console.warn(message));
-  const log = options.log ?? ((message: string) => console.log(message));
+  const logger = options.logger ?? (await createLogger(config.log, config.issuer === undefined));
+  const warn = options.warn ?? ((message: string) => logger.warn(message));
+  const log = options.log ?? ((message: string) => logger.info(message));
+  const metrics = config.metrics === undefined ? undefined : createGatewayMetrics();
+  const ops: Ops = { log: logger, metrics };
   const ladder = createLadder(config.ladder);
   const checkGraph = (schema: GraphQLSchema, policy: PolicyTable): void => {
     if (config.persistedDocuments.manifest !== undefined) loadManifest(config.persistedDocuments.manifest, schema);
@@ -135,6 +146,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     // connection may be out of step: answer 400 and close it (RFC 9112 §3.2).
     if (url === undefined) return sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') return sendReadiness(res);
+    if (metrics !== undefined && config.metrics?.onMainListener === true && url.pathname === '/metrics') return sendMetrics(res, metrics);
     if (signer !== undefined && url.pathname === IDENTITY_JWKS_PATH && req.method === 'GET') return sendJson(res, 200, signer.jwks, { 'cache-control': 'public, max-age=300' });
     if (url.pathname === '/backchannel-logout' && logout !== undefined) return logout(req, res);
     if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return import('./idp/demoApp.js').then((demo) => demo.sendDemoApp(res, issuer));
@@ -157,6 +170,19 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.destroy();
     });
+  }
+  // Keys given, or dev mode's own key: loaded from the start; an issuer's: once its JWKS has been read.
+  let keysLoaded = options.keys !== undefined || config.issuer === undefined;
+  let loadingKeys = false;
+  let retryKeys = (): void => undefined;
+  /** `/readyz`: 200 when tokens can be checked, the shared state answers and the graph is built; else 503 naming what is not. */
+  function sendReadiness(res: ServerResponse): void {
+    retryKeys();
+    const failing: string[] = [];
+    if (!keysLoaded) failing.push(`the issuer's signing keys are not loaded (${issuer})`);
+    if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
+    if (graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
+    sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing });
   }
   let logout: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   httpServer.on('request', route);
@@ -185,6 +211,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         warn,
         now: clock,
         check: (generation) => checkGraph(generation.schema, generation.policy),
+        metrics,
       });
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);
@@ -199,15 +226,31 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   const discovered =
     options.keys === undefined && devKey === undefined
-      ? discoverKeys(issuer, { timeoutMs: config.jwksTimeoutMs, cooldownMs: config.jwksCooldownMs })
+      ? discoverKeys(issuer, {
+          timeoutMs: config.jwksTimeoutMs,
+          cooldownMs: config.jwksCooldownMs,
+          onFetch: metrics === undefined ? undefined : (ok) => metrics.jwksFetches.inc({ outcome: ok ? 'ok' : 'failed' }),
+        })
       : undefined;
   const keys = options.keys ?? devKey?.keys ?? discovered!;
   // Keys are loaded now, in the background: the start-up log says whether the issuer can be used, and why
   // not; the gateway serves anonymous callers meanwhile and tokens get 503 until it can.
   discovered?.load().then(
-    (count) => log(`issuer ${issuer}: ${count} signing key(s) loaded`),
+    (count) => {
+      keysLoaded = true;
+      log(`issuer ${issuer}: ${count} signing key(s) loaded`);
+    },
     (error: unknown) => warn(`issuer ${issuer} cannot be used yet: ${(error as Error).message}; tokens are answered 503 until it can`),
   );
+  // Readiness looks again, in the background, while the issuer's keys are not loaded yet.
+  retryKeys = () => {
+    if (keysLoaded || discovered === undefined || loadingKeys) return;
+    loadingKeys = true;
+    discovered.load().then(
+      () => void (keysLoaded = true),
+      () => undefined,
+    ).finally(() => void (loadingKeys = false));
+  };
 
   // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
   // login pages and from `npm run token` are the same kind of token.
@@ -233,10 +276,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         });
   const introspectionClient = config.introspectionClient ?? (idp === undefined ? undefined : { id: 'guthib-gateway', secret: devSecret });
 
-  logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations });
+  logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations, log: logger });
   graphql = createGraphQLEndpoint({
     apollo,
-    verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient }),
+    verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient, metrics }),
     revocations,
     trusted,
     ledger: createOnceLedger(state),
@@ -246,9 +289,18 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     maxBodyBytes: config.maxBodyBytes,
     canReauthenticateClaim: config.canReauthenticateClaim,
     warn,
+    ops,
+    ladder,
   });
 
+  if (metrics !== undefined) {
+    metrics.policyCoordinates.set(0);
+    Object.assign(metrics.policyCoordinates, { collect: () => metrics.policyCoordinates.set((federated?.current().policy ?? local!.policy).fields.size) });
+    if (config.redisUrl !== undefined) Object.assign(metrics.redisUp, { collect: () => metrics.redisUp.set(state.available?.() === false ? 0 : 1) });
+  }
+  const metricsServer = config.metrics?.port === undefined || metrics === undefined ? undefined : await listenForMetrics(config.metrics.host, config.metrics.port, metrics);
   return {
+    metricsUrl: metricsServer?.url,
     url: `${origin}/graphql`,
     issuer,
     devKey,
@@ -268,8 +320,35 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       // closes every connection; the Redis clients close within a second whether Redis answers or not.
       await apollo.stop();
       await demo?.close();
+      await metricsServer?.close();
       await closeState();
     },
+  };
+}
+
+/** Prometheus's text format, from the gateway's own registry. */
+function sendMetrics(res: ServerResponse, metrics: GatewayMetrics): Promise<void> {
+  return metrics.registry.metrics().then((text) => {
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+  });
+}
+
+/** A listener of its own for `/metrics`, on loopback by default: never the public one. */
+async function listenForMetrics(host: string, port: number, metrics: GatewayMetrics): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (requestUrl(req.url)?.pathname !== '/metrics' || req.method !== 'GET') return sendErrors(res, 404, 'NOT_FOUND_PATH', 'Metrics are at /metrics');
+    sendMetrics(res, metrics).catch(() => sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Metrics cannot be read'));
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, done);
+  });
+  const address = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${address.port}/metrics`,
+    close: () => new Promise((done) => server.close(() => done())),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import { KeySourceUnavailable } from './verifyToken.js';
 
 export interface DiscoverKeysOptions {
@@ -6,6 +6,8 @@ export interface DiscoverKeysOptions {
   readonly timeoutMs?: number;
   /** Milliseconds between two JWKS fetches triggered by an unknown `kid`. Default 30 000. */
   readonly cooldownMs?: number;
+  /** Told of every fetch of the discovery document or the JWKS, and whether it succeeded (for the metrics). */
+  readonly onFetch?: ((ok: boolean) => void) | undefined;
 }
 
 type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
@@ -42,7 +44,9 @@ export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}):
       const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       document = await response.json();
+      options.onFetch?.(true);
     } catch (error) {
+      options.onFetch?.(false);
       throw new KeySourceUnavailable(`the issuer discovery document could not be read (${(error as Error).message})`);
     }
     const { issuer: announced, jwks_uri: jwksUri } = (document ?? {}) as Record<string, unknown>;
@@ -53,7 +57,17 @@ export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}):
     if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
       throw new KeySourceUnavailable('the discovery document has no valid jwks_uri');
     }
-    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs });
+    const counted: typeof fetch = async (input, init) => {
+      try {
+        const response = await fetch(input, init);
+        options.onFetch?.(response.ok);
+        return response;
+      } catch (error) {
+        options.onFetch?.(false);
+        throw error;
+      }
+    };
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, [customFetch]: counted });
   }
 
   const discovered = (): Promise<RemoteJWKSet> =>

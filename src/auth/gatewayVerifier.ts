@@ -1,5 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 import { createIntrospector, eitherTokenFormat } from './introspectToken.js';
 import { createTokenVerifier, type TokenVerifier } from './verifyToken.js';
 
@@ -9,9 +10,15 @@ import { createTokenVerifier, type TokenVerifier } from './verifyToken.js';
  */
 export function createGatewayVerifier(
   config: Config,
-  options: { issuer: string; keys: JWTVerifyGetKey; clock: () => number; introspectionClient: { id: string; secret: string } | undefined },
+  options: {
+    issuer: string;
+    keys: JWTVerifyGetKey;
+    clock: () => number;
+    introspectionClient: { id: string; secret: string } | undefined;
+    metrics?: GatewayMetrics | undefined;
+  },
 ): TokenVerifier {
-  const { issuer, keys, clock, introspectionClient } = options;
+  const { issuer, keys, clock, introspectionClient, metrics } = options;
   const jwt = createTokenVerifier({
     issuer,
     audience: config.audience,
@@ -21,6 +28,7 @@ export function createGatewayVerifier(
     maxTokenBytes: config.limits.maxTokenBytes,
     maxTokenLifetime: config.maxTokenLifetime,
     clock,
+    onCacheLookup: metrics === undefined ? undefined : (hit) => metrics.tokenCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
   if (!config.opaqueTokens || introspectionClient === undefined) return jwt;
   return eitherTokenFormat(
@@ -37,6 +45,7 @@ export function createGatewayVerifier(
       maxTokenLifetime: config.maxTokenLifetime,
       clientIdsWithoutAudience: config.introspectionClientIds,
       clock,
+      onRequest: metrics === undefined ? undefined : (ok) => metrics.introspections.inc({ outcome: ok ? 'ok' : 'failed' }),
     }),
   );
 }

@@ -5,6 +5,8 @@ import type { Principal, TokenOutcome } from './principal.js';
 import { checkTokenTimes, principalOf, tokenTimeBounds, type TokenVerifier } from './verifyToken.js';
 
 export interface IntrospectionOptions {
+  /** Told of every introspection request, and whether it was answered (for the metrics). */
+  readonly onRequest?: ((ok: boolean) => void) | undefined;
   readonly issuer: string;
   readonly audience: string;
   /** The gateway's confidential client at the provider (client_secret_basic). */
@@ -72,7 +74,9 @@ export function createIntrospector(options: IntrospectionOptions): TokenVerifier
         });
         if (!response.ok) throw new Error(`introspection answered HTTP ${response.status}`);
         answer = (await response.json()) as typeof answer;
+        options.onRequest?.(true);
       } catch (error) {
+        options.onRequest?.(false);
         return { kind: 'unavailable', reason: `the token could not be introspected (${(error as Error).message})` };
       }
       const outcome = outcomeOf(answer, options, now);

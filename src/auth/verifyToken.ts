@@ -21,6 +21,8 @@ export interface TokenVerifierOptions {
   readonly clockTolerance?: number;
   /** Verified tokens kept, least recently used evicted first. Default 10 000; 0 turns the cache off. */
   readonly cacheSize?: number;
+  /** Told of every cache lookup, hit or miss (for the metrics). */
+  readonly onCacheLookup?: ((hit: boolean) => void) | undefined;
   /** The current time in seconds since the epoch. Default: the system clock. */
   readonly clock?: () => number;
   /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 8192. */
@@ -121,7 +123,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   function peek(token: string): TokenOutcome | undefined {
     const now = clock();
     const cached = cache.get(cacheKeyOf(token), now);
-    if (cached === undefined || cached.token !== token) return undefined;
+    const hit = cached !== undefined && cached.token === token;
+    options.onCacheLookup?.(hit);
+    if (!hit) return undefined;
     // Checked again on every use: a clock set back must not revive a token these bounds refuse.
     const reason = timeRefusal(cached.outcome.principal, now, bounds);
     return reason === undefined ? cached.outcome : { kind: 'invalid', reason };

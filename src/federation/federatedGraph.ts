@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { fetch as subgraphHttp } from '@whatwg-node/fetch';
+import { context as otelContext, propagation, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { GatewayMetrics } from '../ops/metrics.js';
+import { ATTRIBUTES, SpanKind, tracer } from '../ops/trace.js';
 import { execute, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
@@ -47,6 +50,8 @@ interface SubgraphCall {
   readonly claimsKey: string;
   readonly now: number;
   readonly authorization: string | undefined;
+  /** The request's `x-request-id`, forwarded so that the subgraph's logs name the same request. */
+  readonly requestId: string | undefined;
 }
 
 
@@ -57,6 +62,8 @@ export interface FederatedGraphOptions {
   readonly warn: (message: string) => void;
   /** Builds what the generation needs beyond the policy table (lint, manifest); throws to refuse it. */
   readonly check?: (generation: GraphGeneration) => void;
+  /** Subgraph request counts, faults and latencies. */
+  readonly metrics?: GatewayMetrics | undefined;
 }
 
 export interface FederatedGraph {
@@ -123,7 +130,10 @@ function joinGraphNames(supergraphSdl: string): Map<string, string> {
 }
 
 /** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
-export function buildGeneration(supergraphSdl: string, options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[] }): GraphGeneration {
+export function buildGeneration(
+  supergraphSdl: string,
+  options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[]; metrics?: GatewayMetrics | undefined },
+): GraphGeneration {
   const names = joinGraphNames(supergraphSdl);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
   const stitched = getStitchedSchemaFromSupergraphSdl({
@@ -137,7 +147,8 @@ export function buildGeneration(supergraphSdl: string, options: { ladder: Ladder
         // The executor would otherwise merge identical requests in flight across callers, and each
         // request carries its caller's identity.
         deduplicateInflightRequests: false,
-        fetch: (url: string, init: RequestInit | undefined, context: unknown) => subgraphFetch(name, url, init, context, timeoutMs, config?.forwardAuthorization === true, options.signer),
+        fetch: (url: string, init: RequestInit | undefined, context: unknown) =>
+          subgraphFetch(name, url, init, context, timeoutMs, config?.forwardAuthorization === true, options.signer, options.metrics),
       };
     },
   });
@@ -156,6 +167,36 @@ async function subgraphFetch(
   timeoutMs: number,
   forwardAuthorization: boolean,
   signer: IdentitySigner,
+  metrics: GatewayMetrics | undefined,
+): Promise<Response> {
+  const span = tracer.startSpan(`subgraph ${name}`, { kind: SpanKind.CLIENT, attributes: { [ATTRIBUTES.subgraph]: name } });
+  const started = performance.now();
+  let outcome = 'ok';
+  try {
+    const response = await sendToSubgraph(name, url, init, context, timeoutMs, forwardAuthorization, signer, span);
+    span.setAttribute('http.response.status_code', response.status);
+    return response;
+  } catch (error) {
+    outcome = error instanceof SubgraphFetchError ? error.fault : 'SUBGRAPH_UNAVAILABLE';
+    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    throw error;
+  } finally {
+    span.setAttribute(ATTRIBUTES.outcome, outcome);
+    span.end();
+    metrics?.subgraphRequests.inc({ subgraph: name, outcome });
+    metrics?.subgraphDuration.observe({ subgraph: name }, (performance.now() - started) / 1000);
+  }
+}
+
+async function sendToSubgraph(
+  name: string,
+  url: string,
+  init: RequestInit | undefined,
+  context: unknown,
+  timeoutMs: number,
+  forwardAuthorization: boolean,
+  signer: IdentitySigner,
+  span: Span,
 ): Promise<Response> {
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
   // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
@@ -166,6 +207,9 @@ async function subgraphFetch(
     given === undefined || given instanceof Headers || Array.isArray(given) ? Object.fromEntries(new Headers(given)) : { ...given };
   headers[IDENTITY_HEADER] = identity;
   if (forwardAuthorization && call.authorization !== undefined) headers['authorization'] = call.authorization;
+  if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+  // W3C traceparent: the subgraph's spans continue this one.
+  propagation.inject(trace.setSpan(otelContext.active(), span), headers);
   // The timeout alone bounds the request: the executor's own signal only ends with the gateway, whose
   // shutdown lets requests in flight finish anyway, and combining signals costs on every request.
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -195,7 +239,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   const { ladder, signer } = options;
   const build = async (): Promise<GraphGeneration> => {
     const supergraphSdl = await loadSupergraph(source, signer, options.now);
-    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs });
+    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs, metrics: options.metrics });
     options.check?.(generation);
     return generation;
   };
@@ -207,6 +251,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     const generation = bySchema.get(requestContext.schema) ?? current;
     const context = requestContext.context as unknown as StepUpContext & { [CALLER_AUTHORIZATION]?: string };
     const state = context.stepUp;
+    const planning = tracer.startSpan('step-up.plan');
     const plan = planOf(generation, requestContext.document, requestContext.operationName);
     // The caller's decisions pick one pruned operation, made once and reused: the same document object
     // lets the planner's own caches work, and a repeated operation costs a lookup.
@@ -221,8 +266,10 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       if (plan.pruned.size >= MAX_PRUNED_PER_OPERATION) plan.pruned.delete(plan.pruned.keys().next().value!);
       plan.pruned.set(key, pruned);
     }
+    planning.setAttribute('stepup.refused_selections', pruned.refusals.size);
+    planning.end();
     const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
-    const call: SubgraphCall = { claims, claimsKey: JSON.stringify(claims), now: state.now, authorization: context[CALLER_AUTHORIZATION] };
+    const call: SubgraphCall = { claims, claimsKey: JSON.stringify(claims), now: state.now, authorization: context[CALLER_AUTHORIZATION], requestId: state.record?.requestId };
     const upstream = await execute({
       schema: generation.schema,
       document: pruned.refusals.size === 0 ? requestContext.document : pruned.document,
@@ -239,7 +286,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       upstream,
       refusals: pruned.refusals,
       // Made only for a refused field the answer reaches: it records the requirement for the challenge.
-      refuse: (entry) => checkRequirement(ladder, state, entry.requirement) ?? new GraphQLError(`${entry.coordinate} is refused`),
+      refuse: (entry) => checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),
     });
   };
 
@@ -307,7 +354,7 @@ function planOf(generation: GraphGeneration, document: DocumentNode, operationNa
 
 /** A copy of the request's state for a decision that must not record anything (no challenge, no error). */
 function scratch(state: StepUpState): StepUpState {
-  return { ...state, unmet: [], insufficientScopes: [] } as StepUpState;
+  return { ...state, unmet: [], insufficientScopes: [], record: undefined } as StepUpState;
 }
 
 /**

@@ -29,6 +29,29 @@ export interface StepUpState {
   readonly preclaimed: Map<string, number>;
   /** The claim that says whether the user can step up at all (false: no second factor, say). */
   readonly canReauthenticateClaim: string;
+  /** Where the request's decisions are noted for the audit trail and the metrics; absent: nowhere. */
+  readonly record?: RequestRecord | undefined;
+}
+
+/**
+ * A decision worth an audit event: a refusal (its code), or a mutation or one-time field let through by a
+ * step-up requirement (`ALLOWED`).
+ */
+export interface Decision {
+  /** The schema coordinate, or the response path when a subgraph refused. */
+  readonly coordinate: string;
+  readonly requirement: Requirement;
+  readonly outcome: 'ALLOWED' | 'UNAUTHENTICATED' | 'STEP_UP_REQUIRED' | 'STEP_UP_IMPOSSIBLE' | 'FORBIDDEN';
+  /** The subgraph that made the decision, when one did. */
+  readonly subgraph?: string | undefined;
+}
+
+/** What one request did, noted as it goes: the gateway logs and counts it when the answer is sent. */
+export interface RequestRecord {
+  readonly requestId: string;
+  operationName?: string | undefined;
+  operationType?: string | undefined;
+  readonly decisions: Decision[];
 }
 
 /** Authgear's claim, the documented default: https://docs.authgear.com */
@@ -47,9 +70,10 @@ export interface StepUpContext {
 export function createStepUpState(
   caller: Caller,
   now: number,
-  options: { wholeOperation?: boolean; ledger?: OnceLedger; canReauthenticateClaim?: string } = {},
+  options: { wholeOperation?: boolean; ledger?: OnceLedger; canReauthenticateClaim?: string; record?: RequestRecord } = {},
 ): StepUpState {
   return {
+    record: options.record,
     caller,
     now,
     unmet: [],

@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import { challengeOf, describeChallenge, describeScopes } from '../stepup/challenge.js';
 import { satisfiesAuthentication, unmetScopes, type Requirement } from '../stepup/requirement.js';
 import type { Ladder } from '../stepup/ladder.js';
-import type { StepUpState } from './context.js';
+import type { Decision, StepUpState } from './context.js';
 import { gatewayError, type GatewayErrorOptions } from './errors.js';
 
 /**
@@ -18,11 +18,12 @@ export function checkRequirement(
   ladder: Ladder,
   state: StepUpState,
   requirement: Requirement,
-  options: Omit<GatewayErrorOptions, 'extensions'> = {},
+  options: Omit<GatewayErrorOptions, 'extensions'> & { readonly coordinate?: string } = {},
 ): GraphQLError | undefined {
   const { caller } = state;
   if (caller.kind === 'anonymous') {
     state.unmet.push(requirement);
+    note(state, options.coordinate, requirement, 'UNAUTHENTICATED');
     return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challengeOf(ladder, requirement) } });
   }
   if (!satisfiesAuthentication(ladder, caller.principal, requirement, state.now)) {
@@ -30,6 +31,7 @@ export function checkRequirement(
     // A user who cannot step up gets no challenge they cannot answer: the requirement decides.
     if (caller.principal.claims[state.canReauthenticateClaim] === false) {
       if (requirement.allowIfCannotReauthenticate !== true) {
+        note(state, options.coordinate, requirement, 'STEP_UP_IMPOSSIBLE');
         return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, {
           ...options,
           extensions: { ...challenge },
@@ -37,12 +39,14 @@ export function checkRequirement(
       }
     } else {
       state.unmet.push(requirement);
+      note(state, options.coordinate, requirement, 'STEP_UP_REQUIRED');
       return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
     }
   }
   const missing = unmetScopes(caller.principal, requirement);
   if (missing === undefined) return undefined;
   (state.insufficientScopes ??= []).push(missing);
+  note(state, options.coordinate, requirement, 'FORBIDDEN');
   return gatewayError('FORBIDDEN', describeScopes(missing), { ...options, extensions: { scopes: missing } });
 }
 
@@ -55,13 +59,24 @@ export function checkRequirement(
  * (`prompt: "login"`, OIDC Core §3.1.2.1) for a provider that does not act on `max_age=0` alone. The
  * field itself still asks only its own requirement of the new token.
  */
-export function consumedError(ladder: Ladder, state: StepUpState, requirement: Requirement, options: Omit<GatewayErrorOptions, 'extensions'> = {}): GraphQLError {
+export function consumedError(
+  ladder: Ladder,
+  state: StepUpState,
+  requirement: Requirement,
+  options: Omit<GatewayErrorOptions, 'extensions'> & { readonly coordinate?: string } = {},
+): GraphQLError {
   const relogin = { ...requirement, maxAge: 0 };
   state.unmet.push(relogin);
+  note(state, options.coordinate, requirement, 'STEP_UP_REQUIRED');
   return gatewayError('STEP_UP_REQUIRED', 'This authentication has already served its one-time step-up; authenticate again', {
     ...options,
     extensions: { ...challengeOf(ladder, relogin), once: true, prompt: 'login' },
   });
+}
+
+/** Notes a decision for the request's audit trail and metrics, when the request keeps a record. */
+export function note(state: StepUpState, coordinate: string | undefined, requirement: Requirement, outcome: Decision['outcome']): void {
+  state.record?.decisions.push({ coordinate: coordinate ?? '(unknown)', requirement, outcome });
 }
 
 /** Shared state out of reach: refuse, never pass. */

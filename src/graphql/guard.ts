@@ -13,7 +13,7 @@ import {
   type GraphQLTypeResolver,
 } from 'graphql';
 import type { StepUpContext, StepUpState } from './context.js';
-import { checkRequirement, consumedError, stateUnavailableError } from './enforce.js';
+import { checkRequirement, consumedError, note, stateUnavailableError } from './enforce.js';
 import type { PolicyEntry, PolicyTable } from './policyTable.js';
 
 /**
@@ -100,7 +100,8 @@ async function claimOnce(table: PolicyTable, state: StepUpState, entry: PolicyEn
   } catch {
     throw stateUnavailableError();
   }
-  if (!claimed) throw consumedError(table.ladder, state, entry.requirement);
+  if (!claimed) throw consumedError(table.ladder, state, entry.requirement, { coordinate: entry.coordinate });
+  note(state, entry.coordinate, entry.requirement, 'ALLOWED');
 }
 
 function refusalFor(
@@ -114,5 +115,5 @@ function refusalFor(
     return new GraphQLError(`${entry.coordinate} is protected, but the request has no step-up context`);
   }
   // graphql-js locates the thrown error at the field's path (and list index).
-  return checkRequirement(table.ladder, state as StepUpState, entry.requirement);
+  return checkRequirement(table.ladder, state as StepUpState, entry.requirement, { coordinate: entry.coordinate });
 }

@@ -4,7 +4,8 @@ import { getVariableValues, type GraphQLError, type OperationDefinitionNode, typ
 import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge, insufficientScopeChallenge } from '../stepup/challenge.js';
 import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
-import { checkRequirement, consumedError, stateUnavailableError } from './enforce.js';
+import { ATTRIBUTES, tracer } from '../ops/trace.js';
+import { checkRequirement, consumedError, note, stateUnavailableError } from './enforce.js';
 import { gatewayError } from './errors.js';
 import { requirementsOfOperation } from './operationPolicy.js';
 import type { PolicyTable } from './policyTable.js';
@@ -42,8 +43,17 @@ export function stepUpPlugin<TContext extends StepUpContext>(
     didResolveOperation(requestContext) {
       const { contextValue, operation } = requestContext;
       if (operation === undefined) return DONE;
+      const record = contextValue.stepUp?.record;
+      if (record !== undefined) {
+        record.operationName = requestContext.operationName ?? undefined;
+        record.operationType = operation.operation;
+      }
       if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return DONE;
-      return checkWholeOperation(requestContext, operation, tableOf(requestContext.schema), refusals);
+      const span = tracer.startSpan('step-up.check', { attributes: { 'graphql.operation.type': operation.operation } });
+      return checkWholeOperation(requestContext, operation, tableOf(requestContext.schema), refusals).finally(() => {
+        span.setAttribute(ATTRIBUTES.outcome, refusals.has(requestContext) ? 'refused' : 'allowed');
+        span.end();
+      });
     },
     responseForOperation(requestContext) {
       const refusal = refusals.get(requestContext);
@@ -106,6 +116,7 @@ async function checkWholeOperation<TContext extends StepUpContext>(
     const error = checkRequirement(ladder, state, selected.requirement, {
       path: selected.path,
       nodes: selected.node,
+      coordinate: selected.coordinate,
     });
     if (error === undefined) continue;
     // A field under a refused field that asks no more than it says nothing new: leave it out.
@@ -128,10 +139,18 @@ async function checkWholeOperation<TContext extends StepUpContext>(
     } catch {
       throw stateUnavailableError();
     }
-    if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node }));
+    if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate }));
     else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
   }
-  if (errors.length > 0) refusals.set(requestContext, errors);
+  if (errors.length > 0) {
+    refusals.set(requestContext, errors);
+    return;
+  }
+  // Let through by a step-up: what the audit trail must be able to answer for ("who transferred it, at what level").
+  for (const selected of selection) {
+    const stepUp = selected.requirement.level !== undefined || selected.requirement.once === true;
+    if (stepUp && (operation.operation !== 'query' || selected.requirement.once === true)) note(state, selected.coordinate, selected.requirement, 'ALLOWED');
+  }
 }
 
 function challengeHeader(state: StepUpState, table: PolicyTable, realm: string | undefined): string | undefined {

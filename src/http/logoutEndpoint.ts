@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
 import { verifyLogoutToken } from '../auth/logoutToken.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { SharedState } from '../state/store.js';
@@ -13,6 +14,8 @@ export interface LogoutEndpointOptions {
   readonly clockTolerance: number;
   readonly state: SharedState;
   readonly revocations: Revocations;
+  /** The audit trail: every logout received, refused or applied. */
+  readonly log?: Logger | undefined;
 }
 
 /**
@@ -36,7 +39,11 @@ export function createLogoutEndpoint(options: LogoutEndpointOptions): (req: Inco
       now: options.clock(),
       clockTolerance: options.clockTolerance,
     });
-    if (checked.kind === 'invalid') return sendJson(res, 400, { error: 'invalid_request', error_description: checked.reason });
+    if (checked.kind === 'invalid') {
+      options.log?.info({ event: 'logout.refused', reason: checked.reason }, `back-channel logout refused: ${checked.reason}`);
+      return sendJson(res, 400, { error: 'invalid_request', error_description: checked.reason });
+    }
+    options.log?.info({ event: 'logout.received', iss: issuer, sub: checked.sub, sid: checked.sid, jti: checked.jti }, 'back-channel logout received');
     try {
       // §2.6: a logout token is used once; its jti is remembered as long as it could be replayed.
       if (!(await state.claim(`jti:${issuer}\u0000${checked.jti}`, 15 * 60_000))) {
@@ -44,6 +51,10 @@ export function createLogoutEndpoint(options: LogoutEndpointOptions): (req: Inco
       }
       if (checked.sid !== undefined) await revocations.endSession(issuer, checked.sid);
       else await revocations.logOutUser(issuer, checked.sub!, checked.iat);
+      options.log?.info(
+        { event: 'revocation.applied', iss: issuer, scope: checked.sid !== undefined ? 'session' : 'user', sid: checked.sid, sub: checked.sub },
+        checked.sid !== undefined ? `session ${checked.sid} logged out: its tokens are refused` : `user ${checked.sub} logged out: tokens issued before are refused`,
+      );
     } catch {
       return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the logout cannot be recorded right now' }, { 'retry-after': '5' });
     }

@@ -19,6 +19,8 @@ export interface SharedState {
   /** The value remembered for `key`, if any. */
   read(key: string): Promise<number | undefined>;
   close(): Promise<void>;
+  /** Whether the store answers right now (a Redis connection is up); absent: always, it lives in this process. */
+  readonly available?: () => boolean;
   /**
    * The same reads without waiting, where the state lives in this process; absent where it does not
    * (Redis), whose answers must be awaited.

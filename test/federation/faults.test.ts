@@ -6,6 +6,7 @@ import { startGateway, type Gateway } from '../../src/server.js';
 import { GOLD, postGraphQL, writeConfigFile } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { startSubgraphProcess, type SubgraphProcess } from '../helpers/subgraphProcess.js';
+import { SILENT } from '../helpers/logs.js';
 
 /**
  * Upstream faults cost only their part: real subgraph processes, the accounts one behind a proxy that can
@@ -52,7 +53,7 @@ beforeAll(async () => {
     OIDC_AUDIENCE: issuer.audience,
     STEP_UP_CONFIG: writeConfigFile({ subgraphs: [{ name: 'accounts', url: proxy.url, timeoutMs: 500 }, { name: 'repositories', url: 'http://127.0.0.1:1/' }] }),
   });
-  gateway = await startGateway(config, {
+  gateway = await startGateway(config, { logger: SILENT,
     clock,
     warn: (message) => warnings.push(message),
     log: () => {},

@@ -9,6 +9,7 @@ import { IDENTITY_HEADER, IDENTITY_TYPE } from '../../src/federation/identity.js
 import { startGateway, type Gateway } from '../../src/server.js';
 import { GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
+import { SILENT } from '../helpers/logs.js';
 
 /** A loopback proxy in front of a subgraph that records the headers of every request it forwards. */
 async function recordingProxy(target: string): Promise<{ url: string; seen: IncomingHttpHeaders[]; server: Server }> {
@@ -35,7 +36,7 @@ const clock = () => T0;
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: clock });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, {
+  gateway = await startGateway(config, { logger: SILENT,
     clock,
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {
       const running = await startGutHibSubgraphs({
@@ -109,6 +110,11 @@ describe('the identity the gateway sends each subgraph', () => {
     const [alice, bob] = await Promise.all(['alice', 'bob'].map((sub) => issuer.sign({ sub, acr: GOLD, auth_time: T0 })));
     await Promise.all([alice, bob, alice, bob].map((token) => postGraphQL(gateway.url, '{ repositories { name } }', { token })));
     expect(received.map((entry) => entry.identity.sub).sort()).toEqual(['alice', 'alice', 'bob', 'bob']);
+  });
+
+  it("forwards the request's x-request-id", async () => {
+    await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-77' }, body: JSON.stringify({ query: '{ repositories { name } }' }) });
+    expect(proxy.seen.map((headers) => headers['x-request-id'])).toEqual(['req-77']);
   });
 
   it("does not forward the caller's own Authorization header", async () => {

@@ -9,6 +9,7 @@ import { composeSupergraph } from '../../src/federation/compose.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL, SILVER, T0 } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
+import { SILENT } from '../helpers/logs.js';
 
 /** A gateway serving a supergraph file composed elsewhere, which the tests rewrite. */
 let issuer: TestIssuer;
@@ -21,7 +22,7 @@ const clock = () => T0;
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: clock });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, {
+  gateway = await startGateway(config, { logger: SILENT,
     clock,
     warn: () => {},
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {

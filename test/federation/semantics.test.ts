@@ -12,6 +12,7 @@ import { stepUpSubgraphTypeDefs } from '../../src/federation/spec.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
+import { SILENT } from '../helpers/logs.js';
 
 /**
  * Federation's own semantics survive the step-up gateway: entity joins, @requires, @provides, entity
@@ -101,7 +102,7 @@ beforeAll(async () => {
   // A supergraph composed here, as rover or Hive would have: the gateway is given the SDL file.
   const file = join(mkdtempSync(join(tmpdir(), 'semantics-')), 'supergraph.graphql');
   writeFileSync(file, composeSupergraph(started));
-  gateway = await startGateway(config, { clock: () => T0, supergraph: { kind: 'file', path: file, subgraphs: [] } });
+  gateway = await startGateway(config, { logger: SILENT, clock: () => T0, supergraph: { kind: 'file', path: file, subgraphs: [] } });
 });
 afterAll(async () => {
   await gateway.close();

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../../examples/guthib/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL, T0 } from '../helpers/gateway.js';
+import { SILENT } from '../helpers/logs.js';
 
 /** Records every batch call a request makes to the source, by method. */
 function recording(source: GutHibSource): { source: GutHibSource; calls: Array<[string, readonly unknown[]]> } {
@@ -27,7 +28,7 @@ const record = recording(createInMemorySource());
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: () => T0 });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, { graph: createGutHibGraph({ source: record.source }), clock: () => T0 });
+  gateway = await startGateway(config, { logger: SILENT, graph: createGutHibGraph({ source: record.source }), clock: () => T0 });
 });
 afterAll(async () => {
   await gateway.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startGutHibSubgraphs } from '../../examples/guthib/subgraphs/index.js';
+import { SILENT } from './logs.js';
 
 /**
  * Dev mode as `npm start` runs it (embedded provider, own key in a temporary folder, the example's two
@@ -18,7 +19,7 @@ export async function startDevGateway(options: { clockOffset?: number; file?: ob
   const clock = () => Math.floor(Date.now() / 1000) + offset;
   // The example as `npm start` serves it: two subgraph services on loopback, composed.
   let subgraphs: { close(): Promise<void> } | undefined;
-  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), {
+  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), { logger: SILENT,
     clock,
     warn: () => undefined,
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {

@@ -6,6 +6,7 @@ import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../.
 import { startGutHibSubgraphs } from '../../examples/guthib/subgraphs/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startTestIssuer, type TestIssuer } from './issuer.js';
+import { capturedLogger } from './logs.js';
 
 /** 2027-01-15T08:00:00Z: every test runs on this fixed clock unless it moves it. */
 export const T0 = 1_800_000_000;
@@ -34,6 +35,8 @@ export interface Harness {
   readonly source: GutHibSource;
   /** Federated: every document the example's subgraphs received (`_service` excepted), oldest first. */
   readonly received: ReceivedDocument[];
+  /** The gateway's log stream, each JSON line parsed: the audit trail and the request lines. */
+  readonly logs: Array<Record<string, unknown>>;
   /** Moves the shared clock (seconds since the epoch). */
   setNow(now: number): void;
   /** POSTs a GraphQL request over real HTTP. */
@@ -68,15 +71,17 @@ export async function startHarness(options: { file?: object; env?: Record<string
   });
   const source = createInMemorySource();
   const received: ReceivedDocument[] = [];
+  const { logger, lines: logs } = capturedLogger();
   let subgraphs: { close(): Promise<void> } | undefined;
   // The HTTP contract holds in front of subgraphs: by default the example runs federated, as `npm start` runs it.
   const mode = options.mode ?? (process.env['HARNESS_MODE'] === 'local' ? 'local' : 'federated');
   const gateway = await startGateway(
     config,
     mode === 'local'
-      ? { graph: createGutHibGraph({ source }), clock }
+      ? { graph: createGutHibGraph({ source }), clock, logger }
       : {
           clock,
+          logger,
           supergraph: async ({ identityJwksUrl, identityIssuer }) => {
             const running = await startGutHibSubgraphs({
               source,
@@ -96,6 +101,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
     issuer,
     source,
     received,
+    logs,
     setNow(value) {
       now = value;
     },

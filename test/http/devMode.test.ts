@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL } from '../helpers/gateway.js';
 import { createGutHibGraph } from '../../examples/guthib/index.js';
+import { SILENT } from '../helpers/logs.js';
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'guthib-dev-'));
   configFile = join(dir, 'step-up.config.json');
   writeFileSync(configFile, JSON.stringify({ devKeyDir: join(dir, 'keys') }));
-  gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: configFile }), { graph: createGutHibGraph() });
+  gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: configFile }), { logger: SILENT, graph: createGutHibGraph() });
   port = Number(new URL(gateway.url).port);
 });
 afterAll(() => gateway.close());

@@ -4,6 +4,7 @@ import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL, T0, writeConfigFile } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { createGutHibGraph } from '../../examples/guthib/index.js';
+import { SILENT } from '../helpers/logs.js';
 
 let gateway: Gateway | undefined;
 let issuer: TestIssuer | undefined;
@@ -16,7 +17,7 @@ async function start(file: object = {}): Promise<{ gateway: Gateway; issuer: Tes
   issuer = await startTestIssuer({ now: () => T0 });
   gateway = await startGateway(
     loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, STEP_UP_CONFIG: writeConfigFile(file) }),
-    { graph: createGutHibGraph(), clock: () => T0, warn: () => undefined },
+    { logger: SILENT, graph: createGutHibGraph(), clock: () => T0, warn: () => undefined },
   );
   return { gateway, issuer };
 }

@@ -4,6 +4,7 @@ import { startGateway, type Gateway } from '../../src/server.js';
 import { postGraphQL } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { createGutHibGraph } from '../../examples/guthib/index.js';
+import { SILENT } from '../helpers/logs.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 let issuer: TestIssuer;
@@ -15,7 +16,7 @@ afterAll(() => issuer.close());
 /** A gateway trusting `issuerUrl`, whose log lines are collected. */
 async function gatewayFor(issuerUrl: string): Promise<{ gateway: Gateway; lines: string[] }> {
   const lines: string[] = [];
-  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuerUrl, OIDC_AUDIENCE: issuer.audience }), {
+  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuerUrl, OIDC_AUDIENCE: issuer.audience }), { logger: SILENT,
     graph: createGutHibGraph(),
     warn: (message) => lines.push(`warn: ${message}`),
     log: (message) => lines.push(`log: ${message}`),

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../src/persisted/manifest.js';
 import { startGateway } from '../../src/server.js';
 import { GOLD, SILVER, startHarness, T0, writeConfigFile, type Harness } from '../helpers/gateway.js';
 import { createGutHibGraph } from '../../examples/guthib/index.js';
+import { SILENT } from '../helpers/logs.js';
 
 const manifest = JSON.parse(readFileSync('examples/persisted-operations.json', 'utf8')) as {
   operations: Array<{ id: string; name: string; body: string }>;
@@ -125,6 +126,6 @@ describe('start-up', () => {
   it('stops on a malformed manifest, naming the file and the entry', async () => {
     const bad = writeConfigFile({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'f'.repeat(64), name: 'Broken', type: 'query', body: '{ repositories { name } }' }] });
     const config = loadConfig({ PORT: '0', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x', STEP_UP_CONFIG: writeConfigFile({ persistedDocuments: { manifest: bad } }) });
-    await expect(startGateway(config, { graph: createGutHibGraph() })).rejects.toThrow(new TypeError(`${bad}: entry "Broken" (${'f'.repeat(64)}): the id is not the sha256 of the document`));
+    await expect(startGateway(config, { logger: SILENT, graph: createGutHibGraph() })).rejects.toThrow(new TypeError(`${bad}: entry "Broken" (${'f'.repeat(64)}): the id is not the sha256 of the document`));
   });
 });

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server.js';
 import { createGutHibGraph, gutHibTypeDefs } from '../../examples/guthib/index.js';
 import { GOLD, postGraphQL, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { SILENT } from '../helpers/logs.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -76,7 +77,7 @@ describe('the issuer out of reach', () => {
   it('answers a token with 503 AUTH_UNAVAILABLE and still serves anonymous callers', async () => {
     const gateway = await startGateway(
       loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'guthib-api' }),
-      { graph: createGutHibGraph() },
+      { logger: SILENT, graph: createGutHibGraph() },
     );
     try {
       const withToken = await postGraphQL(gateway.url, '{ repositories { name } }', { token: await h.issuer.sign() });
@@ -93,7 +94,7 @@ describe('start-up', () => {
     const warnings: string[] = [];
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x' });
     const graph = { ...createGutHibGraph(), typeDefs: `${gutHibTypeDefs()}\nextend type Mutation { deleteEverything: Boolean }` };
-    const gateway = await startGateway(config, { graph, warn: (message) => warnings.push(message) });
+    const gateway = await startGateway(config, { logger: SILENT, graph, warn: (message) => warnings.push(message) });
     await gateway.close();
     expect(warnings.filter((warning) => warning.startsWith('policy lint'))).toEqual([
       'policy lint (unprotected-mutation): Mutation.deleteEverything is a mutation without @isAuthenticated: anyone may call it',
@@ -103,7 +104,7 @@ describe('start-up', () => {
   it('stops on a schema naming an unknown level, naming the coordinate', async () => {
     const config = loadConfig({ PORT: '0', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x' });
     const graph = { ...createGutHibGraph(), typeDefs: `${gutHibTypeDefs()}\nextend type Query { vault: String @isAuthenticated(acrValue: PLATINUM) }` };
-    await expect(startGateway(config, { graph })).rejects.toThrow(
+    await expect(startGateway(config, { logger: SILENT, graph })).rejects.toThrow(
       new TypeError('@isAuthenticated on Query.vault: unknown ACR level "PLATINUM"; the ladder has LOW, MEDIUM, HIGH'),
     );
   });

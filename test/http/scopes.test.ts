@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
+import { SILENT } from '../helpers/logs.js';
 
 // Apollo Router's directives, declared by the graph itself as a supergraph written for the Router does.
 const TYPE_DEFS = `
@@ -43,7 +44,7 @@ beforeAll(async () => {
       rotateKeys: () => true,
     },
   };
-  gateway = await startGateway(config, { graph: { typeDefs: TYPE_DEFS, resolvers }, clock, warn: () => {}, log: () => {} });
+  gateway = await startGateway(config, { logger: SILENT, graph: { typeDefs: TYPE_DEFS, resolvers }, clock, warn: () => {}, log: () => {} });
 });
 
 afterAll(async () => {

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal.js';
+import type { Decision, RequestRecord } from '../graphql/context.js';
+import { effectiveLevel, type Ladder } from '../stepup/ladder.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** What the gateway reports to operators: its structured log (the audit trail) and, when enabled, its metrics. */
+export interface Ops {
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics | undefined;
+}
+
+/** An `x-request-id` the gateway accepts as it is: short, and nothing a log reader could mistake. */
+const REQUEST_ID = /^[\w.:@+=/-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a plain one, or a new one. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** Who called, as every audit event names them: never the token itself. */
+export interface Who {
+  readonly principal: Principal | undefined;
+  readonly ladder: Ladder;
+  readonly now: number;
+}
+
+function caller({ principal, ladder, now }: Who): Record<string, unknown> {
+  if (principal === undefined) return { caller: { anonymous: true } };
+  const level = effectiveLevel(ladder, { acr: principal.acr, authTime: principal.authTime }, now);
+  return {
+    client_id: principal.clientId,
+    sub: principal.subject,
+    sid: principal.sessionId,
+    caller: { acr: principal.acr, level: level?.name, authAge: principal.authTime === undefined ? undefined : now - principal.authTime },
+  };
+}
+
+function requirementOf(decision: Decision): Record<string, unknown> {
+  const { level, maxAge, once, scopes } = decision.requirement as { level?: string; maxAge?: number; once?: boolean; scopes?: unknown };
+  return { level, maxAge, once: once === true ? true : undefined, scopes };
+}
+
+/**
+ * Reports one answered GraphQL request: one audit event per decision that matters (each refused coordinate
+ * once, each mutation or one-time field a step-up let through), then the request line; and counts them.
+ */
+export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer: { readonly status: number; readonly durationMs: number }): void {
+  const seen = new Set<string>();
+  const operation = { name: record.operationName, type: record.operationType };
+  for (const decision of record.decisions) {
+    const key = `${decision.coordinate}\n${decision.outcome}\n${decision.subgraph ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ops.metrics?.decisions.inc({ coordinate: decision.coordinate, outcome: decision.outcome });
+    ops.log.info(
+      {
+        event: decision.outcome === 'ALLOWED' ? 'step_up.allowed' : 'step_up.refused',
+        requestId: record.requestId,
+        operation,
+        ...caller(who),
+        coordinate: decision.coordinate,
+        requirement: requirementOf(decision),
+        outcome: decision.outcome,
+        subgraph: decision.subgraph,
+      },
+      decision.outcome === 'ALLOWED' ? `${decision.coordinate} allowed after a step-up` : `${decision.coordinate} refused: ${decision.outcome}`,
+    );
+  }
+  ops.metrics?.requests.inc({ status: String(answer.status), operation_type: record.operationType ?? 'none' });
+  ops.log.info(
+    {
+      event: 'request',
+      requestId: record.requestId,
+      status: answer.status,
+      durationMs: Math.round(answer.durationMs * 10) / 10,
+      operation,
+      client_id: who.principal?.clientId,
+    },
+    'request',
+  );
+}
+
+/** A request refused before GraphQL (a token, a persisted-operation rule, a limit): one audit event. */
+export function reportRefusal(ops: Ops, event: 'token.refused' | 'persisted.refused' | 'limit.refused', fields: Record<string, unknown>, message: string): void {
+  ops.log.info({ event, ...fields }, message);
+}
