@@ -141,14 +141,19 @@ export function buildGeneration(
     httpExecutorOpts: ({ name: graph, endpoint }) => {
       const name = names.get(graph) ?? graph;
       const config = configured.get(name);
-      const timeoutMs = config?.timeoutMs ?? 5_000;
+      const route: SubgraphRoute = {
+        name,
+        timeoutMs: config?.timeoutMs ?? 5_000,
+        forwardAuthorization: config?.forwardAuthorization === true,
+        signer: options.signer,
+        metrics: options.metrics,
+      };
       return {
         endpoint: config?.url ?? endpoint,
         // The executor would otherwise merge identical requests in flight across callers, and each
         // request carries its caller's identity.
         deduplicateInflightRequests: false,
-        fetch: (url: string, init: RequestInit | undefined, context: unknown) =>
-          subgraphFetch(name, url, init, context, timeoutMs, config?.forwardAuthorization === true, options.signer, options.metrics),
+        fetch: (url: string, init: RequestInit | undefined, context: unknown) => subgraphFetch(route, url, init, context),
       };
     },
   });
@@ -159,21 +164,22 @@ export function buildGeneration(
   return Object.freeze({ supergraphSdl, schema: guardSchemaInPlace(stitched, policy), policy, shapeSchema });
 }
 
-async function subgraphFetch(
-  name: string,
-  url: string,
-  init: RequestInit | undefined,
-  context: unknown,
-  timeoutMs: number,
-  forwardAuthorization: boolean,
-  signer: IdentitySigner,
-  metrics: GatewayMetrics | undefined,
-): Promise<Response> {
+/** What every request to one subgraph is sent with: fixed when the generation is built. */
+interface SubgraphRoute {
+  readonly name: string;
+  readonly timeoutMs: number;
+  readonly forwardAuthorization: boolean;
+  readonly signer: IdentitySigner;
+  readonly metrics: GatewayMetrics | undefined;
+}
+
+async function subgraphFetch(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown): Promise<Response> {
+  const { name, metrics } = route;
   const span = tracer.startSpan(`subgraph ${name}`, { kind: SpanKind.CLIENT, attributes: { [ATTRIBUTES.subgraph]: name } });
   const started = performance.now();
   let outcome = 'ok';
   try {
-    const response = await sendToSubgraph(name, url, init, context, timeoutMs, forwardAuthorization, signer, span);
+    const response = await sendToSubgraph(route, url, init, context, span);
     span.setAttribute('http.response.status_code', response.status);
     return response;
   } catch (error) {
@@ -188,16 +194,8 @@ async function subgraphFetch(
   }
 }
 
-async function sendToSubgraph(
-  name: string,
-  url: string,
-  init: RequestInit | undefined,
-  context: unknown,
-  timeoutMs: number,
-  forwardAuthorization: boolean,
-  signer: IdentitySigner,
-  span: Span,
-): Promise<Response> {
+async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown, span: Span): Promise<Response> {
+  const { name, timeoutMs, forwardAuthorization, signer } = route;
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
   // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
   if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
