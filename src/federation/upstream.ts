@@ -1,4 +1,7 @@
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { StepUpState } from '../graphql/context.js';
+import type { Ladder } from '../stepup/ladder.js';
+import type { Requirement } from '../stepup/requirement.js';
 
 /** Why a subgraph could not answer; each is a stable `extensions.code` for the caller. */
 export type SubgraphFault = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE';
@@ -58,4 +61,20 @@ export function formatUpstreamError(formatted: GraphQLFormattedError, error: unk
   const extensions = { ...formatted.extensions };
   for (const key of UPSTREAM_DETAIL) delete extensions[key];
   return { ...formatted, extensions };
+}
+
+/**
+ * A subgraph that enforces step-up itself (with the forwarded identity) answers STEP_UP_REQUIRED with
+ * the level and max age it asked: the caller's challenge covers it, as if the gateway had refused.
+ */
+export function noteSubgraphChallenges(ladder: Ladder, state: StepUpState, errors: readonly GraphQLError[] | undefined): void {
+  for (const error of errors ?? []) {
+    const { code, requiredAcr, maxAge } = error.extensions as { code?: unknown; requiredAcr?: unknown; maxAge?: unknown };
+    if (code !== 'STEP_UP_REQUIRED' && code !== 'UNAUTHENTICATED') continue;
+    const requirement: { level?: string; maxAge?: number } = {};
+    if (typeof requiredAcr === 'string' && ladder.byName.has(requiredAcr)) requirement.level = requiredAcr;
+    if (typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0) requirement.maxAge = maxAge;
+    if (code === 'UNAUTHENTICATED' && state.caller.kind !== 'anonymous') continue;
+    state.unmet.push(requirement as Requirement);
+  }
 }

@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { Kind, parse } from 'graphql';
+import { composeSupergraph } from './compose.js';
+import { IDENTITY_HEADER, type IdentitySigner } from './identity.js';
+
+/** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
+export interface SubgraphConfig {
+  readonly name: string;
+  /** Where it answers GraphQL; overrides the supergraph's `@join__graph(url:)`. Required when composing. */
+  readonly url?: string | undefined;
+  /** Milliseconds one request to it may take. Default 5000. */
+  readonly timeoutMs?: number | undefined;
+  /** Send it the caller's own `Authorization` header too. Default false: it gets the gateway's signed identity only. */
+  readonly forwardAuthorization?: boolean | undefined;
+}
+
+/** Where the supergraph comes from: composed here from the subgraphs' `_service { sdl }`, or a file composed elsewhere. */
+export type SupergraphSource =
+  | { readonly kind: 'subgraphs'; readonly subgraphs: readonly SubgraphConfig[] }
+  | { readonly kind: 'file'; readonly path: string; readonly subgraphs: readonly SubgraphConfig[] };
+
+/** Reads the supergraph: the file as it is, or the subgraphs' SDL composed. */
+export async function loadSupergraph(source: SupergraphSource, signer: IdentitySigner, now: () => number): Promise<string> {
+  if (source.kind === 'file') {
+    try {
+      return await readFile(source.path, 'utf8');
+    } catch (error) {
+      throw new TypeError(`the supergraph file ${source.path} cannot be read: ${(error as Error).message}`);
+    }
+  }
+  const sdls = await Promise.all(
+    source.subgraphs.map(async (subgraph) => ({ name: subgraph.name, url: subgraph.url!, sdl: await fetchSubgraphSdl(subgraph, signer, now()) })),
+  );
+  return composeSupergraph(sdls);
+}
+
+/** A subgraph's `{ _service { sdl } }`, asked with an identity the gateway signs for it. */
+export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: IdentitySigner, now: number): Promise<string> {
+  let body: { data?: { _service?: { sdl?: unknown } }; errors?: Array<{ message?: string }> };
+  try {
+    const response = await fetch(subgraph.url!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        [IDENTITY_HEADER]: await signer.sign({ passed: [] }, subgraph.name, now),
+      },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      signal: AbortSignal.timeout(subgraph.timeoutMs ?? 5_000),
+    });
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    throw new TypeError(`subgraph "${subgraph.name}" at ${subgraph.url} cannot be asked for its SDL: ${(error as Error).message}`);
+  }
+  const sdl = body.data?._service?.sdl;
+  if (typeof sdl !== 'string') {
+    throw new TypeError(`subgraph "${subgraph.name}" at ${subgraph.url} did not answer { _service { sdl } }: ${body.errors?.[0]?.message ?? 'no SDL'}`);
+  }
+  return sdl;
+}
+
+/** `join__Graph` enum values (`ACCOUNTS`) to the subgraph names of `@join__graph(name:)` (`accounts`). */
+export function joinGraphNames(supergraphSdl: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const definition of parse(supergraphSdl).definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? []) {
+      const name = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'name')?.value;
+      names.set(value.name.value, name?.kind === Kind.STRING ? name.value : value.name.value.toLowerCase());
+    }
+  }
+  return names;
+}
+
