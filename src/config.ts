@@ -40,8 +40,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** `graph`: path of an ES module whose default export is the graph to serve (`GraphDefinition`, or a function returning one). Absent: `npm start` serves the GutHib example. */
   readonly graph: string | undefined;
-  /** `schemaDir`: the folder of `.graphql` files the `policy` commands read by default. Default `schema`. */
-  readonly schemaDir: string;
+  /** `schemaDir`: a folder of `.graphql` files the `policy` commands read when no graph is given and none is served by config. Default none. */
+  readonly schemaDir: string | undefined;
   /** `devKeyDir`: where dev mode keeps its signing key (git-ignored). Default `.dev-keys`. */
   readonly devKeyDir: string;
   /** `REDIS_URL`: shared state (the APQ cache) lives in this Redis; in memory when absent. */
@@ -198,7 +198,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     introspection: boolean(file, 'introspection', issuer === undefined),
     maxBodyBytes: integer(file, 'maxBodyBytes', 1_048_576),
     graph: file['graph'] === undefined ? undefined : filePath(file['graph'], 'graph', cwd),
-    schemaDir: folder('schemaDir', 'schema'),
+    schemaDir: file['schemaDir'] === undefined ? undefined : folder('schemaDir', ''),
     devKeyDir: folder('devKeyDir', '.dev-keys'),
     redisUrl: redisUrlOf(env['REDIS_URL']),
     apq: boolean(file, 'apq', true),

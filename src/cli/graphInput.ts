@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
@@ -85,7 +86,10 @@ function configuredUrl(config: Config, name: string): string | undefined {
 
 /**
  * The graph the policy commands read: `--subgraph` specs composed; or the folder or file given; or, when
- * neither is, the configured supergraph file, the configured subgraphs (composed), or `schemaDir`.
+ * neither is, what `serve` would serve: the configured supergraph file, the configured subgraphs
+ * (composed), the configured `graph` module's SDL, or `schemaDir`; with none configured, in this project's
+ * own repository, the example's subgraphs as `npm start` serves them. Elsewhere that is a usage error naming
+ * the keys, as `serve` refuses to start without a graph.
  */
 export async function readGraph(options: { readonly path?: string | undefined; readonly subgraphs: readonly SubgraphSpec[] }, config: Config, reader: Reader = workingTree): Promise<string> {
   if (options.subgraphs.length > 0) return composeFrom(options.subgraphs, reader, config);
@@ -94,7 +98,28 @@ export async function readGraph(options: { readonly path?: string | undefined; r
   if (config.subgraphs !== undefined && config.graph === undefined) {
     return composeFrom(config.subgraphs.map((subgraph) => ({ name: subgraph.name, source: subgraph.url ?? '', url: subgraph.url })), reader, config);
   }
-  return readPath(config.schemaDir, reader);
+  if (config.graph !== undefined) {
+    if (reader !== workingTree) throw new UsageError(`the configured "graph" is a module, which cannot be read as it is in ${reader.label}: pass its SDL file or folder`);
+    const { loadGraph } = await import('../gateway/loadGraph.js');
+    return (await loadGraph(config.graph)).typeDefs;
+  }
+  if (config.schemaDir !== undefined) return readPath(config.schemaDir, reader);
+  const example = exampleSubgraphs();
+  if (example !== undefined) return composeFrom(example, reader, config);
+  throw new UsageError('no graph to read: pass a folder, an SDL or supergraph file, or --subgraph name=<sdl file>; or set "supergraph", "subgraphs", "graph" or "schemaDir" in the config file');
+}
+
+/** The example's subgraph SDL files, as paths relative to the working folder, when it is the project's repository. */
+function exampleSubgraphs(): SubgraphSpec[] | undefined {
+  // dist/src/cli/ or src/cli/: the repository's root is three or two folders up.
+  for (const up of ['../../../', '../../']) {
+    const folder = fileURLToPath(new URL(`${up}examples/guthib/subgraphs/`, import.meta.url));
+    const within = relative(process.cwd(), folder);
+    // Only in the repository itself: elsewhere "no graph" means no graph, as it does for `serve`.
+    if (within.startsWith('..') || !existsSync(join(folder, 'accounts.graphql'))) continue;
+    return ['accounts', 'repositories'].map((name) => ({ name, source: join(within, `${name}.graphql`), url: undefined }));
+  }
+  return undefined;
 }
 
 function readPath(path: string, reader: Reader): string {

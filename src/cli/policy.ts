@@ -10,24 +10,10 @@ import { annotateManifest, formatAnnotationsMarkdown } from '../review/manifest.
 import { abstractReport, formatReportMarkdown, policyReport } from '../review/report.js';
 import { createLadder, type Ladder } from '../stepup/ladder.js';
 import { gitRevision, parseSubgraphSpec, readGraph, servedSchemaOf, type Reader, type SubgraphSpec } from './graphInput.js';
+import { POLICY_USAGE } from './usage.js';
 import { UsageError } from './usageError.js';
 
-export const POLICY_USAGE = `usage:
-  step-up-gateway policy [graph] [--format markdown|json]
-      every protected coordinate with its level, acr values, max age and where it comes from
-  step-up-gateway policy diff --base <git-ref|dir|file> [graph] [--format text|markdown|json] [--allow-weakening]
-      what changed since the base; exits 1 when anything is weakened, unless --allow-weakening
-  step-up-gateway policy lint [graph] [--strict]
-      unprotected mutations, protected non-null fields, interface directives not carried, unknown levels;
-      exits 1 on an error, and on a warning with --strict
-  step-up-gateway policy manifest <manifest> [graph] [--format markdown|json]
-      the step-up each persisted operation needs, before calling it
-  step-up-gateway compose [--subgraph name=<sdl file|url>[@<url>] …]
-      the supergraph of the subgraphs (default: the configured ones), for CI or another gateway
-
-graph: a schema folder, an SDL file, or a supergraph file; or, repeated, --subgraph name=<sdl file>[@<url>]
-to compose subgraphs (with diff --base <git-ref>, each file is also read as it is at the base). Default: the
-configured supergraph, subgraphs or schemaDir (schema/). The ladder comes from the config file.`;
+export { POLICY_USAGE } from './usage.js';
 
 export interface Output {
   out(text: string): void;

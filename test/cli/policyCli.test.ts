@@ -22,7 +22,7 @@ describe('step-up-gateway policy diff on a git repository', () => {
   });
 
   it('exits 1 and says why, one line per coordinate, when a commit weakens the policy', async () => {
-    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1');
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1', 'schema');
     expect(result).toEqual({
       code: 1,
       stdout: 'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n',
@@ -31,17 +31,17 @@ describe('step-up-gateway policy diff on a git repository', () => {
   });
 
   it('exits 0 with --allow-weakening and still prints the weakening', async () => {
-    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1', '--allow-weakening');
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD~1', 'schema', '--allow-weakening');
     expect([result.code, result.stdout]).toEqual([0, 'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n']);
   });
 
   it('exits 0 when nothing changed since the base', async () => {
-    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD');
+    const result = await cli(repo, 'policy', 'diff', '--base', 'HEAD', 'schema');
     expect([result.code, result.stdout]).toEqual([0, 'no change to the step-up policy\n']);
   });
 
   it('exits 2 with the usage for a base that is neither a folder, a file nor a revision', async () => {
-    const result = await cli(repo, 'policy', 'diff', '--base', 'no-such-ref');
+    const result = await cli(repo, 'policy', 'diff', '--base', 'no-such-ref', 'schema');
     expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, '--base no-such-ref is neither a folder, a file, nor a git revision']);
   });
 });
