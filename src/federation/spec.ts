@@ -1,4 +1,4 @@
-import { STEP_UP_TYPE_DEFS } from '../graphql/directives.js';
+import { STEP_UP_TYPE_DEFS, SUBGRAPH_LINK_HEADER } from '../graphql/directives.js';
 
 /**
  * The step-up spec as a federation feature: subgraphs import `@isAuthenticated`, `ACRValue` and
@@ -20,10 +20,7 @@ export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.9';
  */
 export function stepUpSubgraphTypeDefs(federationImports: readonly string[] = ['@key']): string {
   const imports = JSON.stringify(['@composeDirective', ...federationImports.filter((name) => name !== '@composeDirective')]);
-  return `extend schema
-  @link(url: "${FEDERATION_SPEC_URL}", import: ${imports})
-  @link(url: "${STEP_UP_SPEC_URL}", import: ["@isAuthenticated", "ACRValue", "StepUpImpossible"])
-  @composeDirective(name: "@isAuthenticated")
-
-${STEP_UP_TYPE_DEFS}`;
+  // schema/subgraph-link.graphql with this subgraph's own federation imports.
+  const header = SUBGRAPH_LINK_HEADER.replace(/(@link\(url: "[^"]*\/federation\/v[\d.]+", import: )\[[^\]]*\]/, `$1${imports}`);
+  return `${header}\n${STEP_UP_TYPE_DEFS}`;
 }
