@@ -112,7 +112,7 @@ async function gatewayModules(build: Build) {
     context: (await import(`${root}/graphql/context.js`)) as typeof import('../src/graphql/context.js'),
     endpoint: (await import(`${root}/http/graphqlEndpoint.js`)) as typeof import('../src/http/graphqlEndpoint.js'),
     respond: (await import(`${root}/http/respond.js`)) as typeof import('../src/http/respond.js'),
-    authenticate: (await import(`${root}/http/authenticate.js`)) as typeof import('../src/http/authenticate.js'),
+    authenticate: (await import(`${root}/auth/authenticate.js`)) as typeof import('../src/auth/authenticate.js'),
     verifier: (await import(`${root}/auth/gatewayVerifier.js`)) as typeof import('../src/auth/gatewayVerifier.js'),
     revocations: (await import(`${root}/auth/revocations.js`)) as typeof import('../src/auth/revocations.js'),
     store: (await import(`${root}/state/store.js`)) as typeof import('../src/state/store.js'),

@@ -1,7 +1,7 @@
 /**
  * The public API: what a team needs to put `@isAuthenticated` on its own graph, in its own Apollo Server
- * (`createStepUp`) or behind this gateway (`startGateway` with a `GraphDefinition`), and the building
- * blocks `createStepUp` assembles. The pure policy engine is also `step-up-gateway/policy`.
+ * (`createStepUp`), and the building blocks `createStepUp` assembles. The standalone gateway (`startGateway`
+ * with a `GraphDefinition`) is `step-up-gateway/gateway`; the pure policy engine is also `step-up-gateway/policy`.
  * See README.md, "Use it on your own graph".
  */
 export { createStepUp } from './graphql/createStepUp.js';
@@ -34,8 +34,3 @@ export { createTokenVerifier, ASYMMETRIC_ALGORITHMS } from './auth/verifyToken.j
 export type { TokenVerifier, TokenVerifierOptions } from './auth/verifyToken.js';
 export { discoverKeys } from './auth/discoverKeys.js';
 export type { Principal, TokenOutcome } from './auth/principal.js';
-
-export { loadConfig } from './config.js';
-export type { Config } from './config.js';
-export { startGateway } from './server.js';
-export type { Gateway, GatewayOptions } from './server.js';

@@ -31,3 +31,6 @@ export type TokenOutcome =
   | { readonly kind: 'principal'; readonly principal: Principal }
   | { readonly kind: 'invalid'; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** Who is calling, once the credentials are verified: anonymous, or a principal. Carried once, in the request's step-up state. */
+export type Caller = { readonly kind: 'anonymous' } | { readonly kind: 'principal'; readonly principal: Principal };

@@ -1,9 +1,9 @@
-import type { Principal } from '../auth/principal.js';
+import type { Caller, Principal } from '../auth/principal.js';
 import type { Requirement, ScopeCondition } from '../stepup/requirement.js';
 import type { OnceLedger } from './once.js';
 
 /** Who is calling, once the token (if any) has been verified. Invalid tokens never get this far. */
-export type Caller = { readonly kind: 'anonymous' } | { readonly kind: 'principal'; readonly principal: Principal };
+export type { Caller };
 
 /** Per-request step-up state: the caller, the request's clock, and what it fell short of. */
 export interface StepUpState {

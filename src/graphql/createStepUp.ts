@@ -8,7 +8,7 @@ import { createRevocations } from '../auth/revocations.js';
 import { discoverKeys } from '../auth/discoverKeys.js';
 import { createTokenVerifier, tokenTimeBounds } from '../auth/verifyToken.js';
 import type { GraphRequest } from '../gateway/graph.js';
-import { authenticate, type RequestHeaders } from '../http/authenticate.js';
+import { authenticate, type RequestHeaders } from '../auth/authenticate.js';
 import { createMemoryState } from '../state/store.js';
 import { createLadder, type LevelDefinition } from '../stepup/ladder.js';
 import { createStepUpState, DEFAULT_CAN_REAUTHENTICATE_CLAIM, type StepUpContext } from './context.js';

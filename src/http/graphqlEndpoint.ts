@@ -12,7 +12,7 @@ import type { Span } from '@opentelemetry/api';
 import { ATTRIBUTES, incomingContext, SpanKind, tracer } from '../ops/trace.js';
 import type { OnceLedger } from '../graphql/once.js';
 import { resolvePersisted, type TrustedDocumentsPolicy } from '../persisted/trustedDocuments.js';
-import { authenticate } from './authenticate.js';
+import { authenticate } from '../auth/authenticate.js';
 import { graphQLRequestOf, readBody, sendErrors, sendGraphQLResponse } from './respond.js';
 
 export interface GraphQLEndpointOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal, TokenOutcome } from '../../src/auth/principal.js';
 import { createRevocations } from '../../src/auth/revocations.js';
 import type { TokenVerifier } from '../../src/auth/verifyToken.js';
-import { authenticate } from '../../src/http/authenticate.js';
+import { authenticate } from '../../src/auth/authenticate.js';
 import { createMemoryState } from '../../src/state/store.js';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { readBearerToken } from '../auth/bearer.js';
-import type { TokenOutcome } from '../auth/principal.js';
-import type { Revocations } from '../auth/revocations.js';
-import type { TokenVerifier } from '../auth/verifyToken.js';
-import type { Caller } from '../graphql/context.js';
+import { readBearerToken } from './bearer.js';
+import type { Caller, TokenOutcome } from './principal.js';
+import type { Revocations } from './revocations.js';
+import type { TokenVerifier } from './verifyToken.js';
 import type { ErrorCode } from '../graphql/errors.js';
 import { bearerChallenge, invalidTokenChallenge } from '../stepup/challenge.js';
 
