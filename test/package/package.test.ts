@@ -188,7 +188,7 @@ describe('the packed package, installed into a fresh project', () => {
     );
   });
 
-  it('does not load oidc-provider when the public API is imported', async () => {
+  it('loads none of the gateway\'s server parts (provider, Redis, logger, metrics) when the library is imported', async () => {
     const log = join(work, 'resolved.log');
     writeFileSync(log, '');
     const hooks = pathToFileURL(join(project, 'resolveLog.mjs')).href;
@@ -200,7 +200,18 @@ describe('the packed package, installed into a fresh project', () => {
     );
     expect(stdout.trim()).toBe('ok');
     expect(stderr).not.toContain('oidc-provider WARNING');
-    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.includes('/node_modules/oidc-provider/'));
+    const loaded = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => /\/node_modules\/(oidc-provider|@redis\/client|pino|prom-client|@keyv\/redis)\//.test(url));
     expect(loaded).toEqual([]);
+  });
+
+  it('serves the standalone gateway from step-up-gateway/gateway', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const gateway = await import('step-up-gateway/gateway'); console.log(typeof gateway.startGateway, typeof gateway.loadConfig);"],
+      { cwd: project, env: userEnv({}), timeout: 30_000 },
+    );
+    expect(stdout.trim()).toBe('function function');
   });
 });
