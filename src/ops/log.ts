@@ -32,10 +32,37 @@ export async function createLogger(config: LogConfig, devMode: boolean): Promise
   if (config.pretty ?? devMode) {
     try {
       const { default: pretty } = (await import('pino-pretty')) as unknown as { default: (options: object) => NodeJS.WritableStream };
-      return pino(options, pretty({ colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', destination: fd ?? config.destination, sync: true }));
+      // pino-pretty prints a `caller` key as `<caller>` before the message (`<[object Object]>` for ours): it is
+      // left to `prettyLine`, which names its parts.
+      const line = { colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,caller', hideObject: true, messageFormat: prettyLine };
+      return pino(options, pretty({ ...line, destination: fd ?? config.destination, sync: true }));
     } catch {
       // pino-pretty is a development dependency: without it, JSON.
     }
   }
   return pino(options, pino.destination({ dest: fd ?? config.destination, sync: false, mkdir: true }));
+}
+
+/**
+ * One readable line per event in dev mode: the message, then `key=value` for what an operator reads first
+ * (who called, at which level and authentication age, which coordinate, the outcome); the JSON form carries
+ * every field. Objects are flattened one level (`caller.level=HIGH`), never printed as `[object Object]`.
+ */
+export function prettyLine(log: Record<string, unknown>, messageKey: string): string {
+  const parts: string[] = [];
+  const add = (key: string, value: unknown): void => {
+    if (value === undefined || value === null || value === '') return;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) add(`${key}.${inner}`, innerValue);
+      return;
+    }
+    const text = Array.isArray(value) ? value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(',') : String(value);
+    parts.push(`${key}=${/\s/.test(text) ? JSON.stringify(text) : text}`);
+  };
+  for (const [key, value] of Object.entries(log)) {
+    if (key === messageKey || key === 'level' || key === 'time' || key === 'pid' || key === 'hostname' || key === 'service') continue;
+    add(key, value);
+  }
+  const message = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
+  return parts.length === 0 ? message : `${message} ${parts.join(' ')}`;
 }
