@@ -100,7 +100,8 @@ type Build = 'src' | 'dist';
 /** The gateway's modules, through tsx (`src`) or compiled by tsc (`dist`). The example graph is the same file either way's build. */
 async function gatewayModules(build: Build) {
   const root = build === 'src' ? '../src' : '../dist/src';
-  const examples = build === 'src' ? '../examples/guthib/index.js' : '../dist/examples/guthib/index.js';
+  // The example is not compiled into dist/: the same source either way.
+  const examples = '../examples/guthib/index.js';
   return {
     config: (await import(`${root}/config.js`)) as typeof import('../src/config.js'),
     ladder: (await import(`${root}/stepup/ladder.js`)) as typeof import('../src/stepup/ladder.js'),
@@ -207,7 +208,7 @@ async function sides(build: Build) {
     const stepUp = m.context.createStepUpState(caller, clock(), { wholeOperation: false, ledger, canReauthenticateClaim: config.canReauthenticateClaim });
     return { ...graph.createContext!({ principal, stepUp }), stepUp, principal };
   };
-  const { createLoaders } = (await import(build === 'src' ? '../examples/guthib/loaders.js' : '../dist/examples/guthib/loaders.js')) as typeof import('../examples/guthib/loaders.js');
+  const { createLoaders } = (await import('../examples/guthib/loaders.js')) as typeof import('../examples/guthib/loaders.js');
   const exampleContext = async () => ({ viewer: 'alice', loaders: createLoaders(exampleSource) });
   return { m, config, graph, stepUpSchema, policy, ladder, revocations, verifier, gatewayApollo, endpoint, routed, principal, caller, gatewayContext, exampleContext, clock };
 }

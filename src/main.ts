@@ -2,17 +2,19 @@
  * Process entry: configuration → gateway → graceful shutdown.
  * `npm start` runs it; without OIDC_ISSUER it is dev mode: its own issuer, seeded data.
  */
-import { watchFile } from 'node:fs';
+import { existsSync, watchFile } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { commandLine } from './cli/usage.js';
 import { loadConfig, type Config } from './config.js';
 import { loadGraph } from './gateway/loadGraph.js';
 import { SHUTDOWN_GRACE_MS } from './graphql/apollo.js';
 import { DEV_USERS } from './idp/devUsers.js';
+import type { SubgraphConfig } from './federation/supergraph.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
 
-/** The example's subgraphs, loaded by path so that the engine never imports them. */
+/** The example's subgraphs, loaded by path so that the engine never imports them; only the repository has them. */
+const EXAMPLE_FOLDER = new URL('../examples/guthib/subgraphs/', import.meta.url);
 const EXAMPLE_SUBGRAPHS = new URL('../examples/guthib/subgraphs/index.js', import.meta.url);
-const EXAMPLE_GRAPH = new URL('../examples/guthib/index.js', import.meta.url);
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -26,8 +28,8 @@ async function main(): Promise<void> {
         `  issuer ${gateway.issuer}, signing key in ${config.devKeyDir}`,
         `  sign in with a browser at ${gateway.demoUrl ?? `${gateway.issuer}/`} (the demo web app, on an origin of its own) as one of:`,
         ...Object.entries(DEV_USERS).map(([user, { password, totpSecret }]) => `    ${user}: password ${password}, TOTP secret ${totpSecret}`),
-        '  a TOTP code for alice:  npm run totp -- alice',
-        '  or mint a token:        npm run token -- --sub alice --acr HIGH --auth-age 30',
+        `  a TOTP code for alice:  ${commandLine('totp')} alice`,
+        `  or mint a token:        ${commandLine('token')} --sub alice --acr HIGH --auth-age 30`,
       ].join('\n'),
     );
   } else {
@@ -75,6 +77,17 @@ function reload(gateway: Gateway, why: string): void {
   );
 }
 
+/**
+ * What this file uses of the example, typed here: a type import of the example would compile it into the
+ * package, which must not ship it.
+ */
+interface ExampleSubgraphs {
+  startGutHibSubgraphs(options: { identity: { issuer: string; jwksUrl: string }; log: (line: string) => void }): Promise<{
+    readonly subgraphs: readonly SubgraphConfig[];
+    close(): Promise<void>;
+  }>;
+}
+
 interface Served {
   readonly name: string;
   readonly options: GatewayOptions;
@@ -83,8 +96,8 @@ interface Served {
 
 /**
  * A local graph (`graph`), the teams' subgraphs or a supergraph file (`subgraphs`, `supergraph`), or, with
- * none of them, the GutHib example as two subgraph services on loopback (one local graph where the
- * example's subgraph library is not installed).
+ * none of them, in this project's repository only, the GutHib example as two subgraph services on loopback.
+ * The example is not in the package: an installed gateway with no graph configured refuses to start.
  */
 async function whatToServe(config: Config): Promise<Served> {
   const none = async (): Promise<void> => {};
@@ -98,14 +111,13 @@ async function whatToServe(config: Config): Promise<Served> {
   if (config.subgraphs !== undefined) {
     return { name: `the subgraphs ${config.subgraphs.map((subgraph) => subgraph.name).join(', ')}`, options: { supergraph: { kind: 'subgraphs', subgraphs: config.subgraphs } }, close: none };
   }
-  let example: typeof import('../examples/guthib/subgraphs/index.js');
-  try {
-    example = (await import(EXAMPLE_SUBGRAPHS.href)) as typeof example;
-  } catch {
-    const graph = await loadGraph(fileURLToPath(EXAMPLE_GRAPH));
-    return { name: `${graph.name ?? 'the GutHib example'}, from this process`, options: { graph }, close: none };
+  if (!existsSync(fileURLToPath(EXAMPLE_FOLDER))) {
+    throw new TypeError(
+      'no graph to serve: set "graph" (an ES module of your own), "subgraphs" or "supergraph" in the config file (STEP_UP_CONFIG, default step-up.config.json in the working folder)',
+    );
   }
-  let running: Awaited<ReturnType<typeof example.startGutHibSubgraphs>> | undefined;
+  const example = (await import(EXAMPLE_SUBGRAPHS.href)) as ExampleSubgraphs;
+  let running: Awaited<ReturnType<ExampleSubgraphs['startGutHibSubgraphs']>> | undefined;
   return {
     name: 'the GutHib example: two subgraph services, accounts and repositories, composed (set "subgraphs", "supergraph" or "graph" in the config file to serve your own)',
     options: {
