@@ -27,7 +27,9 @@ const SDL = `${stepUpSubgraphTypeDefs(['@key'])}
     leak: String
     bare: String
     reset: String
+    resetDeclared: String
     slow: String
+    slowDeclared: String
     huge: String
     card: String @isAuthenticated(acrValue: MEDIUM)
   }
@@ -65,13 +67,16 @@ function answer(field: string, res: import('node:http').ServerResponse): void {
     case 'act':
       return json({ data: { act: true }, errors: [{ message: 'Step up, please', path: ['act'], extensions: HOSTILE_CHALLENGE }] });
     case 'reset':
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"data":{"reset":"');
+    case 'resetDeclared':
+      // A length declared (read whole) or none (chunked, read as it comes): both ways of reading the body.
+      res.writeHead(200, { 'content-type': 'application/json', ...(field === 'resetDeclared' ? { 'content-length': '1000' } : {}) });
+      res.write(`{"data":{"${field}":"`);
       return void setImmediate(() => res.socket?.destroy());
     case 'slow':
+    case 'slowDeclared':
       // Headers at once, then a body that never ends: the gateway's timeout must cover reading it.
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.write('{"data":{"slow":"');
+      res.writeHead(200, { 'content-type': 'application/json', ...(field === 'slowDeclared' ? { 'content-length': '1000' } : {}) });
+      return void res.write(`{"data":{"${field}":"`);
     case 'huge': {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"data":{"huge":"');
@@ -167,20 +172,20 @@ describe("a subgraph's errors", () => {
 });
 
 describe("a subgraph's answer", () => {
-  it('cut by a reset mid-body is SUBGRAPH_UNAVAILABLE, naming the service', async () => {
-    const { status, body } = await ask('{ reset }');
+  it.each(['reset', 'resetDeclared'])('cut by a reset mid-body is SUBGRAPH_UNAVAILABLE, naming the service (%s)', async (field) => {
+    const { status, body } = await ask(`{ ${field} }`);
     expect(status).toBe(200);
     expect(body).toEqual({
-      data: { reset: null },
-      errors: [{ message: 'A service this answer needs cannot be reached', path: ['reset'], extensions: { code: 'SUBGRAPH_UNAVAILABLE', service: 'vault' } }],
+      data: { [field]: null },
+      errors: [{ message: 'A service this answer needs cannot be reached', path: [field], extensions: { code: 'SUBGRAPH_UNAVAILABLE', service: 'vault' } }],
     });
   });
 
-  it('whose body does not finish within the timeout is SUBGRAPH_TIMEOUT, naming the service', async () => {
-    const { body } = await ask('{ slow }');
+  it.each(['slow', 'slowDeclared'])('whose body does not finish within the timeout is SUBGRAPH_TIMEOUT, naming the service (%s)', async (field) => {
+    const { body } = await ask(`{ ${field} }`);
     expect(body).toEqual({
-      data: { slow: null },
-      errors: [{ message: 'A service this answer needs did not answer in time', path: ['slow'], extensions: { code: 'SUBGRAPH_TIMEOUT', service: 'vault' } }],
+      data: { [field]: null },
+      errors: [{ message: 'A service this answer needs did not answer in time', path: [field], extensions: { code: 'SUBGRAPH_TIMEOUT', service: 'vault' } }],
     });
   });
 
