@@ -74,7 +74,10 @@ export interface Config {
   /** `canReauthenticateClaim`: the claim that says a user can (not) step up. Default Authgear's. */
   readonly canReauthenticateClaim: string;
   /**
-   * `subgraphs`: the services of a federated graph, `[{ name, url, timeoutMs?, forwardAuthorization? }]`. Without
+   * `subgraphs`: the services of a federated graph, `[{ name, url, timeoutMs?, maxResponseBytes?, forwardAuthorization? }]`.
+   * `timeoutMs`: milliseconds one request may take, reading the whole answer included (default 5000);
+   * `maxResponseBytes`: bytes one answer may have, beyond which it is refused as SUBGRAPH_BAD_RESPONSE
+   * (default 10485760, 10 MiB). Without
    * `supergraph`, the gateway asks each for its `_service { sdl }` and composes them; with it, these override the
    * supergraph's URLs and set timeouts. Absent, with no `graph` either: `npm start` serves the GutHib example's two subgraphs.
    */
@@ -280,13 +283,13 @@ function federationOf(file: ConfigFile, cwd: string): Pick<Config, 'subgraphs' |
 }
 
 function subgraphsOf(value: unknown, urlRequired: boolean): readonly SubgraphConfig[] {
-  const shape = 'an array of { name, url, timeoutMs?, forwardAuthorization? }';
+  const shape = 'an array of { name, url, timeoutMs?, maxResponseBytes?, forwardAuthorization? }';
   if (!Array.isArray(value) || value.length === 0) throw new TypeError(`config "subgraphs" must be ${shape}`);
   const names = new Set<string>();
   return value.map((item: unknown, index) => {
     const at = `config "subgraphs"[${index}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new TypeError(`${at} must be an object { name, url, timeoutMs?, forwardAuthorization? }`);
-    const { name, url, timeoutMs, forwardAuthorization, ...rest } = item as Record<string, unknown>;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new TypeError(`${at} must be an object { name, url, timeoutMs?, maxResponseBytes?, forwardAuthorization? }`);
+    const { name, url, timeoutMs, maxResponseBytes, forwardAuthorization, ...rest } = item as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
     if (extra !== undefined) throw new TypeError(`${at}: unknown key "${extra}"`);
     if (typeof name !== 'string' || !/^[A-Za-z][\w-]*$/.test(name)) throw new TypeError(`${at}.name must be a subgraph name (letters, digits, _ and -)`);
@@ -298,8 +301,17 @@ function subgraphsOf(value: unknown, urlRequired: boolean): readonly SubgraphCon
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
       throw new TypeError(`${at}.timeoutMs must be a positive integer of milliseconds`);
     }
+    if (maxResponseBytes !== undefined && !(typeof maxResponseBytes === 'number' && Number.isSafeInteger(maxResponseBytes) && maxResponseBytes > 0)) {
+      throw new TypeError(`${at}.maxResponseBytes must be a positive integer of bytes`);
+    }
     if (forwardAuthorization !== undefined && typeof forwardAuthorization !== 'boolean') throw new TypeError(`${at}.forwardAuthorization must be true or false`);
-    return Object.freeze({ name, url: url as string | undefined, timeoutMs: timeoutMs as number | undefined, forwardAuthorization: forwardAuthorization as boolean | undefined });
+    return Object.freeze({
+      name,
+      url: url as string | undefined,
+      timeoutMs: timeoutMs as number | undefined,
+      maxResponseBytes: maxResponseBytes as number | undefined,
+      forwardAuthorization: forwardAuthorization as boolean | undefined,
+    });
   });
 }
 

@@ -89,6 +89,16 @@ describe('loadConfig', () => {
     expect(loadConfig(withFile({ supergraph: 'supergraph.graphql', subgraphs: [{ name: 'accounts', timeoutMs: 2000 }] })).subgraphs).toEqual([{ name: 'accounts', url: undefined, timeoutMs: 2000, forwardAuthorization: undefined }]);
   });
 
+  it("names a subgraph's maxResponseBytes that is not a positive integer of bytes", () => {
+    const subgraphs = [{ name: 'accounts', url: 'http://a.internal/', maxResponseBytes: '10MB' }];
+    expect(() => loadConfig(withFile({ subgraphs }))).toThrow(new TypeError('config "subgraphs"[0].maxResponseBytes must be a positive integer of bytes'));
+  });
+
+  it("keeps a subgraph's maxResponseBytes", () => {
+    const subgraphs = [{ name: 'accounts', url: 'http://a.internal/', maxResponseBytes: 65_536 }];
+    expect(loadConfig(withFile({ subgraphs })).subgraphs).toEqual([{ name: 'accounts', url: 'http://a.internal/', timeoutMs: undefined, maxResponseBytes: 65_536, forwardAuthorization: undefined }]);
+  });
+
   it('refuses a local graph together with subgraphs', () => {
     expect(() => loadConfig(withFile({ graph: 'graph.js', subgraphs: [{ name: 'a', url: 'http://a.internal/' }] }))).toThrow(/^config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"/);
   });

@@ -11,8 +11,9 @@ import type { Ladder } from '../stepup/ladder.js';
 import { identityClaimsOf, type IdentitySigner } from './identity.js';
 import { planOf, prunedFor } from './operationPlan.js';
 import { buildShapeSchema, reshape } from './prune.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
-import { noteSubgraphChallenges } from './upstream.js';
+import { rebuildChallenge, rebuildSubgraphChallenges, type ChallengeContext } from './subgraphChallenge.js';
 import { joinGraphNames, loadSupergraph, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
 
 export type { SubgraphConfig, SupergraphSource } from './supergraph.js';
@@ -52,7 +53,7 @@ export interface FederatedGraph {
 /** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
 export function buildGeneration(
   supergraphSdl: string,
-  options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[]; metrics?: GatewayMetrics | undefined },
+  options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[]; metrics?: GatewayMetrics | undefined; warn?: (message: string) => void },
 ): GraphGeneration {
   const names = joinGraphNames(supergraphSdl);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
@@ -64,9 +65,11 @@ export function buildGeneration(
       const route: SubgraphRoute = {
         name,
         timeoutMs: config?.timeoutMs ?? 5_000,
+        maxResponseBytes: config?.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
         forwardAuthorization: config?.forwardAuthorization === true,
         signer: options.signer,
         metrics: options.metrics,
+        warn: options.warn ?? (() => {}),
       };
       return {
         endpoint: config?.url ?? endpoint,
@@ -93,7 +96,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   const { ladder, signer } = options;
   const build = async (): Promise<GraphGeneration> => {
     const supergraphSdl = await loadSupergraph(source, signer, options.now);
-    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs, metrics: options.metrics });
+    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs, metrics: options.metrics, warn: options.warn });
     options.check?.(generation);
     return generation;
   };
@@ -115,7 +118,14 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     planning.setAttribute('stepup.refused_selections', pruned.refusals.size);
     planning.end();
     const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
-    const call: SubgraphCall = { claims, claimsKey: JSON.stringify(claims), now: state.now, authorization: context[CALLER_AUTHORIZATION], requestId: state.record?.requestId };
+    const call: SubgraphCall = {
+      claims,
+      claimsKey: JSON.stringify(claims),
+      now: state.now,
+      authorization: context[CALLER_AUTHORIZATION],
+      requestId: state.record?.requestId,
+      challenged: [],
+    };
     const upstream = await execute({
       schema: generation.schema,
       document: pruned.refusals.size === 0 ? requestContext.document : pruned.document,
@@ -123,13 +133,31 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       variableValues: requestContext.request.variables,
       contextValue: { ...context, [SUBGRAPH_CALL]: call },
     });
-    noteSubgraphChallenges(ladder, state, upstream.errors);
+    const challenges: ChallengeContext = {
+      table: generation.policy,
+      schema: generation.shapeSchema,
+      document: plan.inlined,
+      operationName: requestContext.operationName,
+      state,
+      warn: options.warn,
+    };
+    // A mutation (or any operation checked whole) a subgraph challenged is answered like the gateway's own
+    // refusal: 401 (403 when no step-up can help), its challenges, the RFC 9470 header, and no data. What
+    // the fetch saw decides, since the executor drops an error whose field has data.
+    if (call.challenged.length > 0 && (requestContext.operation?.operation !== 'query' || state.wholeOperation)) {
+      const refused = call.challenged.map((challenge) => rebuildChallenge(challenges, challenge)).filter((rebuilt) => rebuilt.challenge);
+      if (refused.length > 0) {
+        const http = { status: refused.some(({ error }) => error.extensions['code'] !== 'STEP_UP_IMPOSSIBLE') ? 401 : 403 };
+        return { errors: refused.map(({ error }) => new GraphQLError(error.message, { path: error.path, extensions: { ...error.extensions, http } })) };
+      }
+    }
+    const errors = rebuildSubgraphChallenges(challenges, upstream.errors);
     return reshape({
       shapeSchema: generation.shapeSchema,
       document: plan.inlined,
       operationName: requestContext.operationName,
       variableValues: requestContext.request.variables,
-      upstream,
+      upstream: errors === upstream.errors ? upstream : { ...upstream, errors },
       refusals: pruned.refusals,
       // Made only for a refused field the answer reaches: it records the requirement for the challenge.
       refuse: (entry) => checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),

@@ -3,6 +3,8 @@ import { context as otelContext, propagation, SpanStatusCode, trace, type Span }
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { ATTRIBUTES, SpanKind, tracer } from '../ops/trace.js';
 import { IDENTITY_HEADER, type IdentityClaims, type IdentitySigner } from './identity.js';
+import { boundedAnswer } from './subgraphAnswer.js';
+import type { SubgraphChallenge } from './subgraphChallenge.js';
 import { SubgraphFetchError } from './upstream.js';
 
 /** What the gateway's context holds for the subgraph requests of one execution. */
@@ -15,6 +17,8 @@ export interface SubgraphCall {
   readonly authorization: string | undefined;
   /** The request's `x-request-id`, forwarded so that the subgraph's logs name the same request. */
   readonly requestId: string | undefined;
+  /** The challenges subgraphs answered with, noted as their answers are read (`subgraphChallenge.ts`). */
+  readonly challenged: SubgraphChallenge[];
 }
 
 
@@ -22,9 +26,13 @@ export interface SubgraphCall {
 export interface SubgraphRoute {
   readonly name: string;
   readonly timeoutMs: number;
+  /** Bytes its answer may have; beyond them the fetch fails as SUBGRAPH_BAD_RESPONSE. */
+  readonly maxResponseBytes: number;
   readonly forwardAuthorization: boolean;
   readonly signer: IdentitySigner;
   readonly metrics: GatewayMetrics | undefined;
+  /** Where what a subgraph said and the caller does not see is logged. */
+  readonly warn: (message: string) => void;
 }
 
 export async function subgraphFetch(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown): Promise<Response> {
@@ -60,8 +68,9 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   headers[IDENTITY_HEADER] = identity;
   if (forwardAuthorization && call.authorization !== undefined) headers['authorization'] = call.authorization;
   if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
-  // W3C traceparent: the subgraph's spans continue this one.
-  propagation.inject(trace.setSpan(otelContext.active(), span), headers);
+  // W3C traceparent/tracestate: the subgraph's spans continue this one. The caller's W3C `baggage` is
+  // dropped: it is whatever the caller chose to write, and a subgraph must not read it as the gateway's.
+  propagation.inject(propagation.deleteBaggage(trace.setSpan(otelContext.active(), span)), headers);
   // The timeout alone bounds the request: the executor's own signal only ends with the gateway, whose
   // shutdown lets requests in flight finish anyway, and combining signals costs on every request.
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -79,6 +88,7 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
     await response.body?.cancel();
     throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
   }
-  return response;
+  // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
+  return boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
 }
 

@@ -10,6 +10,8 @@ export interface SubgraphConfig {
   readonly url?: string | undefined;
   /** Milliseconds one request to it may take. Default 5000. */
   readonly timeoutMs?: number | undefined;
+  /** Bytes one answer from it may have (the whole body, as received). Default 10485760 (10 MiB). */
+  readonly maxResponseBytes?: number | undefined;
   /** Send it the caller's own `Authorization` header too. Default false: it gets the gateway's signed identity only. */
   readonly forwardAuthorization?: boolean | undefined;
 }

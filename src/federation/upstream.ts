@@ -1,7 +1,4 @@
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { StepUpState } from '../graphql/context.js';
-import type { Ladder } from '../stepup/ladder.js';
-import type { Requirement } from '../stepup/requirement.js';
+import type { GraphQLFormattedError } from 'graphql';
 
 /** Why a subgraph could not answer; each is a stable `extensions.code` for the caller. */
 export type SubgraphFault = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE';
@@ -40,9 +37,10 @@ function faultOf(error: unknown): SubgraphFetchError | undefined {
 
 /**
  * The caller's view of an error from a federated execution: a subgraph's transport fault becomes a
- * stable code and a message that names no host, request or response (the log gets those); a subgraph's
- * own GraphQL error keeps its message and code without stack traces or upstream details. Other
- * errors pass unchanged.
+ * stable code and a message that names no host, request or response (the log gets those). A subgraph's
+ * own GraphQL error (masked where it was read, `subgraphAnswer.ts`, which names its `service`) passes the
+ * allow-list again here: `message`, `path`, `locations`, `extensions.code` and `extensions.service` only.
+ * The gateway's own errors pass unchanged, less upstream details.
  */
 export function formatUpstreamError(formatted: GraphQLFormattedError, error: unknown, log: (message: string) => void): GraphQLFormattedError {
   const fault = faultOf(error);
@@ -57,24 +55,17 @@ export function formatUpstreamError(formatted: GraphQLFormattedError, error: unk
       extensions: { code: kind, ...(fault === undefined ? {} : { service: fault.subgraph }) },
     };
   }
+  const service = formatted.extensions?.['service'];
+  if (typeof service === 'string') {
+    return {
+      message: formatted.message,
+      ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
+      ...(formatted.path === undefined ? {} : { path: formatted.path }),
+      extensions: { code, service },
+    };
+  }
   if (formatted.extensions === undefined || !UPSTREAM_DETAIL.some((key) => key in formatted.extensions!)) return formatted;
   const extensions = { ...formatted.extensions };
   for (const key of UPSTREAM_DETAIL) delete extensions[key];
   return { ...formatted, extensions };
-}
-
-/**
- * A subgraph that enforces step-up itself (with the forwarded identity) answers STEP_UP_REQUIRED with
- * the level and max age it asked: the caller's challenge covers it, as if the gateway had refused.
- */
-export function noteSubgraphChallenges(ladder: Ladder, state: StepUpState, errors: readonly GraphQLError[] | undefined): void {
-  for (const error of errors ?? []) {
-    const { code, requiredAcr, maxAge } = error.extensions as { code?: unknown; requiredAcr?: unknown; maxAge?: unknown };
-    if (code !== 'STEP_UP_REQUIRED' && code !== 'UNAUTHENTICATED') continue;
-    const requirement: { level?: string; maxAge?: number } = {};
-    if (typeof requiredAcr === 'string' && ladder.byName.has(requiredAcr)) requirement.level = requiredAcr;
-    if (typeof maxAge === 'number' && Number.isSafeInteger(maxAge) && maxAge >= 0) requirement.maxAge = maxAge;
-    if (code === 'UNAUTHENTICATED' && state.caller.kind !== 'anonymous') continue;
-    state.unmet.push(requirement as Requirement);
-  }
 }

@@ -33,6 +33,14 @@ export type ErrorCode =
   | 'PERSISTED_QUERY_NOT_FOUND'
   /** Nothing is served at that path. */
   | 'NOT_FOUND_PATH'
+  /** Federated: a subgraph cannot be reached, or its answer was cut mid-body (`extensions.service` names it). */
+  | 'SUBGRAPH_UNAVAILABLE'
+  /** Federated: a subgraph did not finish its answer within its `timeoutMs`. */
+  | 'SUBGRAPH_TIMEOUT'
+  /** Federated: a subgraph answered something that is not a GraphQL answer, or more than its `maxResponseBytes`. */
+  | 'SUBGRAPH_BAD_RESPONSE'
+  /** Federated: a subgraph's own error the gateway does not relay (INTERNAL_SERVER_ERROR, no code, a code of its own); its text goes to the log. */
+  | 'SUBGRAPH_ERROR'
   /** A fault of the gateway's, never the caller's; details go to the log only. */
   | 'INTERNAL_SERVER_ERROR';
 
