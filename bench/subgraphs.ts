@@ -8,8 +8,10 @@
  *    (`{"subgraph","query","sub"}`) to a log file, which is how subgraph requests are counted;
  *  - the supergraph, composed once with `src/federation/compose.ts` from their `_service { sdl }`, written
  *    to a file that every gateway loads;
- *  - static identities for the gateways that cannot sign per caller (Hive, Apollo Gateway, the plain
- *    stitched stack): one per subgraph, alice at level HIGH, valid 2 h.
+ *  - static identities for the gateways that cannot sign per request (Hive, Apollo Gateway, the plain
+ *    stitched stack): one per subgraph, alice at level HIGH, valid 2 h, of the deprecated pre-transaction-
+ *    token kind (`step-up-identity+jwt`), which the subgraphs accept here (GATEWAY_ACCEPT_LEGACY_IDENTITY=1)
+ *    while they check G4's per-request transaction tokens in full.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { composeSupergraph } from '../src/federation/compose.js';
-import { IDENTITY_HEADER, IDENTITY_TYPE } from '../src/federation/identity.js';
+import { LEGACY_IDENTITY_HEADER, LEGACY_IDENTITY_TYPE } from '../src/federation/identity.js';
 
 export const SUBGRAPH_NAMES = ['accounts', 'repositories'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -74,7 +76,7 @@ async function startSubgraph(name: SubgraphName, dir: string, jwksUrl: string, c
   const [cmd, args] = cpu === undefined ? ['node', nodeArgs] : ['taskset', ['-c', String(cpu), 'node', ...nodeArgs]];
   const child = spawn(cmd, args as string[], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', PORT: '0', GATEWAY_JWKS_URL: jwksUrl, GATEWAY_ISSUER: IDENTITY_ISSUER },
+    env: { ...process.env, NODE_ENV: 'production', PORT: '0', GATEWAY_JWKS_URL: jwksUrl, GATEWAY_ISSUER: IDENTITY_ISSUER, GATEWAY_ACCEPT_LEGACY_IDENTITY: '1' },
     stdio: ['ignore', logFd, 'pipe'],
   });
   let stderr = '';
@@ -96,7 +98,7 @@ async function signer(privateJwk: JWK) {
   return (audience: string, claims: Record<string, unknown>, ttl: number) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', typ: IDENTITY_TYPE, kid: privateJwk.kid! })
+      .setProtectedHeader({ alg: 'EdDSA', typ: LEGACY_IDENTITY_TYPE, kid: privateJwk.kid! })
       .setIssuer(IDENTITY_ISSUER)
       .setAudience(audience)
       .setIssuedAt(now)
@@ -131,7 +133,7 @@ export async function startBackend(options: { cpu?: number | undefined } = {}): 
     started.map(async ({ name, url }) => {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await sign(name, { passed: [] }, 60) },
+        headers: { 'content-type': 'application/json', [LEGACY_IDENTITY_HEADER]: await sign(name, { passed: [] }, 60) },
         body: JSON.stringify({ query: '{ _service { sdl } }' }),
       });
       const body = (await res.json()) as { data?: { _service?: { sdl?: string } } };

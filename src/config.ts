@@ -107,7 +107,11 @@ export interface MetricsConfig {
 export interface SubgraphIdentityConfig {
   /** `issuer`: the identities' `iss`. Default `step-up-gateway`. */
   readonly issuer: string;
-  /** `keyFile`: an Ed25519 private JWK; replicas must share one. Default: a key made at start-up. */
+  /**
+   * `keyFile`: an Ed25519 private JWK, or for a rotation a JWK Set whose first key (private) signs and whose
+   * others are only published; replicas must share it. Default: in dev mode `<devKeyDir>/identity-key.json`
+   * (made on first use), else a key made at start-up.
+   */
   readonly keyFile: string | undefined;
 }
 

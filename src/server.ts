@@ -123,7 +123,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   const httpServer = createServer({ maxHeaderSize: config.limits.maxHeaderBytes });
   const devKey = config.issuer === undefined ? await loadDevKey(config.devKeyDir) : undefined;
-  const signer = options.supergraph === undefined ? undefined : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile });
+  // Dev mode keeps the identity key in devKeyDir too: a restarted gateway keeps its kid, so subgraphs that
+  // cached its JWKS need not fetch it again.
+  const signer =
+    options.supergraph === undefined
+      ? undefined
+      : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile, devKeyDir: devKey === undefined ? undefined : config.devKeyDir });
   // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
   let cors = config.cors === undefined ? undefined : createCors(config.cors);
   let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;

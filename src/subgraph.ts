@@ -4,28 +4,58 @@
  * gateway (`createStepUpSubgraph` verifies the gateway's signed identity on every request), and can
  * enforce the same directives again with that identity, as a second layer.
  */
-import { HeaderMap } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { BoundedCache } from './auth/boundedCache.js';
+import { createLocalJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from './auth/principal.js';
 import { createStepUpState, DEFAULT_CAN_REAUTHENTICATE_CLAIM, type StepUpContext } from './graphql/context.js';
-import { gatewayError } from './graphql/errors.js';
 import { applyStepUpGuards } from './graphql/guard.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
-import { IDENTITY_HEADER, IDENTITY_TYPE, type IdentityClaims, type PassedRequirement } from './federation/identity.js';
+import { createGatewayJwks } from './federation/gatewayJwks.js';
+import {
+  IDENTITY_HEADER,
+  IDENTITY_TYPE,
+  LEGACY_IDENTITY_HEADER,
+  LEGACY_IDENTITY_TYPE,
+  type IdentityClaims,
+  type PassedRequirement,
+  type TransactionContext,
+} from './federation/identity.js';
+import { requireCheckedTransactions, transactionPlugin, unauthenticated, type VerifiedTransaction } from './federation/txnCheck.js';
+import { createMemoryTransactionStore, type TransactionStore } from './federation/txnReplay.js';
 import { createLadder, type LevelDefinition } from './stepup/ladder.js';
 
 export { stepUpSubgraphTypeDefs, STEP_UP_SPEC_URL, FEDERATION_SPEC_URL } from './federation/spec.js';
-export { IDENTITY_HEADER, IDENTITY_JWKS_PATH, IDENTITY_TYPE } from './federation/identity.js';
-export type { IdentityClaims, PassedRequirement } from './federation/identity.js';
+export {
+  IDENTITY_HEADER,
+  IDENTITY_JWKS_PATH,
+  IDENTITY_TYPE,
+  LEGACY_IDENTITY_HEADER,
+  LEGACY_IDENTITY_TYPE,
+  TXN_TOKEN_HEADER,
+  TXN_TOKEN_TYPE,
+  requestDigest,
+} from './federation/identity.js';
+export type { IdentityClaims, PassedRequirement, SubgraphRequest, TransactionContext } from './federation/identity.js';
+export { createMemoryTransactionStore, type TransactionStore } from './federation/txnReplay.js';
 
-/** A verified identity: the caller as the gateway saw it, for this subgraph, for this request. */
+/**
+ * A verified transaction token: the caller as the gateway saw it, for this subgraph, for this one request.
+ * The transaction context (`tctx`) is spread at the top level too, so `identity.level` and
+ * `identity.passed` read as they did before transaction tokens.
+ */
 export interface GatewayIdentity extends IdentityClaims {
   readonly iss: string;
   readonly aud: string;
   readonly iat: number;
   readonly exp: number;
+  /** This subgraph request's unique id (also `jti`); absent only on a legacy identity (`acceptLegacyIdentity`). */
+  readonly txn?: string;
+  readonly jti?: string;
+  /** base64url SHA-256 of the request the gateway sent with it (see `requestDigest`). */
+  readonly req_digest?: string;
+  /** The immutable transaction context, as signed. */
+  readonly tctx?: TransactionContext;
 }
 
 export interface GatewayIdentityOptions {
@@ -33,7 +63,10 @@ export interface GatewayIdentityOptions {
   readonly issuer: string;
   /** This subgraph's name in the supergraph: the identity's `aud`. */
   readonly audience: string;
-  /** The gateway's JWKS, e.g. `https://gateway.internal/.well-known/gateway-jwks.json`; or `keys`. */
+  /**
+   * The gateway's JWKS, e.g. `https://gateway.internal/.well-known/gateway-jwks.json`; or `keys`. Fetched
+   * again at once when a token names a key it does not hold (bounded: see `createGatewayJwks`).
+   */
   readonly jwksUrl?: string | URL;
   /** Keys to verify with instead of fetching `jwksUrl` (a JWKS object, or jose's key getter). */
   readonly keys?: JWTVerifyGetKey | { readonly keys: readonly object[] };
@@ -41,9 +74,20 @@ export interface GatewayIdentityOptions {
   readonly clock?: () => number;
   /** Seconds of clock skew tolerated. Default 30. */
   readonly clockTolerance?: number;
+  /**
+   * Deprecated, for one release: also accept the identities of gateways before transaction tokens
+   * (`typ: step-up-identity+jwt`, no `txn`, no digest), which can be replayed within their minute. For a
+   * subgraph upgraded before its gateway, or a gateway that cannot sign per request. Default false.
+   */
+  readonly acceptLegacyIdentity?: boolean;
 }
 
-/** Verifies the gateway's identity header; anything else is refused with 401 UNAUTHENTICATED. */
+/**
+ * Verifies the transaction token of a request (the `Txn-Token` header; the deprecated `gateway-identity`
+ * header when that is absent): signature, `typ`, `iss`, `aud`, `exp`. Anything else is refused with 401
+ * UNAUTHENTICATED. That it names this very request and is used once is the plugin's check
+ * (`createStepUpSubgraph().plugin`), which sees the body.
+ */
 export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): (headers: Readonly<Record<string, string | string[] | undefined>>) => Promise<GatewayIdentity> {
   const keys: JWTVerifyGetKey =
     typeof options.keys === 'function'
@@ -51,52 +95,55 @@ export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): 
       : options.keys !== undefined
         ? createLocalJWKSet(options.keys as never)
         : options.jwksUrl !== undefined
-          ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+          ? createGatewayJwks(new URL(options.jwksUrl))
           : (() => {
               throw new TypeError('createGatewayIdentityVerifier needs "jwksUrl" or "keys"');
             })();
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
-  // The gateway reuses an identity for its caller's repeated operations: verified once, kept until its `exp`.
-  const verified = new BoundedCache<string, GatewayIdentity>(10_000);
+  const types = options.acceptLegacyIdentity === true ? [IDENTITY_TYPE, LEGACY_IDENTITY_TYPE] : [IDENTITY_TYPE];
   return async (headers) => {
-    const header = headers[IDENTITY_HEADER];
-    const refuse = (why: string): never => {
-      throw gatewayError('UNAUTHENTICATED', `This service answers the gateway only: ${why}`, { http: { status: 401, headers: new HeaderMap() } });
-    };
-    if (typeof header !== 'string' || header === '') return refuse(`no ${IDENTITY_HEADER} header`);
-    const now = clock();
-    const known = verified.get(header, now);
-    if (known !== undefined) return known;
+    const header = headers[IDENTITY_HEADER] ?? headers[LEGACY_IDENTITY_HEADER];
+    if (typeof header !== 'string' || header === '') return unauthenticated(`no ${IDENTITY_HEADER} header`);
+    let payload: Record<string, unknown>;
+    let typ: unknown;
     try {
-      const { payload } = await jwtVerify(header, keys, {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(header, keys, {
         issuer: options.issuer,
         audience: options.audience,
-        typ: IDENTITY_TYPE,
         algorithms: ['EdDSA'],
         requiredClaims: ['iat', 'exp'],
-        currentDate: new Date(now * 1000),
+        currentDate: new Date(clock() * 1000),
         clockTolerance: options.clockTolerance ?? 30,
-      });
-      if (!Array.isArray(payload['passed'])) return refuse('the identity has no "passed" claim');
-      const identity = payload as unknown as GatewayIdentity;
-      verified.set(header, identity, identity.exp);
-      return identity;
+      }));
     } catch (error) {
-      if (error instanceof errors.JOSEError) return refuse(`the ${IDENTITY_HEADER} is not valid (${error.code})`);
+      if (error instanceof errors.JOSEError) return unauthenticated(`the ${IDENTITY_HEADER} is not valid (${error.code})`);
       throw error;
     }
+    // RFC 8725 §3.11: only the gateway's identity types, compared exactly.
+    if (!types.includes(typ as string)) return unauthenticated(`the ${IDENTITY_HEADER} is not a transaction token (typ ${String(typ)})`);
+    if (typ === LEGACY_IDENTITY_TYPE) {
+      if (!Array.isArray(payload['passed'])) return unauthenticated('the identity has no "passed" claim');
+      return payload as unknown as GatewayIdentity;
+    }
+    const { txn, req_digest, tctx } = payload;
+    if (typeof txn !== 'string' || txn === '') return unauthenticated('the transaction token has no "txn"');
+    if (typeof req_digest !== 'string') return unauthenticated('the transaction token has no "req_digest"');
+    if (tctx === null || typeof tctx !== 'object' || !Array.isArray((tctx as { passed?: unknown }).passed)) return unauthenticated('the transaction token has no "tctx" with "passed"');
+    // Signed claims win over the context's: `tctx` cannot carry a different `sub`, `aud` or `exp`.
+    return { ...(tctx as TransactionContext), ...payload } as unknown as GatewayIdentity;
   };
 }
 
-/** The caller an identity names, as the step-up engine reads a principal. */
+/** The caller an identity names (`sub`), with what its transaction context says of them, as the step-up engine reads a principal. */
 export function principalOf(identity: GatewayIdentity): Principal | undefined {
   if (identity.sub === undefined) return undefined;
+  const context: TransactionContext = identity.tctx ?? identity;
   return {
     subject: identity.sub,
-    acr: identity.acr,
-    authTime: identity.auth_time,
-    clientId: identity.client_id,
-    sessionId: identity.sid,
+    acr: context.acr,
+    authTime: context.auth_time,
+    clientId: context.client_id,
+    sessionId: context.sid,
     expiresAt: identity.exp,
     claims: identity as unknown as Principal['claims'],
   };
@@ -109,25 +156,41 @@ export interface StepUpSubgraphOptions<TContext extends object> extends GatewayI
   readonly ladder?: readonly LevelDefinition[];
   /** Your own per-request context, merged with `{ identity, principal, stepUp }`. */
   readonly context?: (request: { readonly identity: GatewayIdentity; readonly principal: Principal | undefined }) => TContext | Promise<TContext>;
+  /**
+   * Where accepted transactions are remembered, so that each is accepted once. Default: this process's
+   * memory (`createMemoryTransactionStore()`). Several replicas of one subgraph must share one, e.g. the
+   * gateway's Redis state (`SharedState` of src/state/store.ts has this `claim`).
+   */
+  readonly transactions?: TransactionStore;
 }
 
 export type StepUpSubgraphContext<TContext extends object = object> = TContext & StepUpContext & { readonly identity: GatewayIdentity; readonly principal: Principal | undefined };
 
 /**
- * A subgraph's schema and context function: every request must carry the gateway's identity for this
- * subgraph, and the schema's own `@isAuthenticated` directives are enforced again with it. A one-time
- * step-up the gateway claimed (`passed` with `once`) is honoured, not claimed again.
+ * A subgraph's schema, context function and Apollo Server plugin: every request must carry the gateway's
+ * transaction token for this subgraph and this very request, used once, and the schema's own
+ * `@isAuthenticated` directives are enforced again with it. A one-time step-up the gateway claimed
+ * (`passed` with `once`) is honoured, not claimed again. Install all three: without `plugin`, every root
+ * field refuses (the token was never checked against the body).
  */
 export function createStepUpSubgraph<TContext extends object = object>(
   options: StepUpSubgraphOptions<TContext>,
-): { readonly schema: GraphQLSchema; readonly policy: PolicyTable; context(args: { readonly req: { readonly headers: Readonly<Record<string, string | string[] | undefined>> } }): Promise<StepUpSubgraphContext<TContext>> } {
+): {
+  readonly schema: GraphQLSchema;
+  readonly policy: PolicyTable;
+  readonly plugin: ApolloServerPlugin;
+  context(args: { readonly req: { readonly headers: Readonly<Record<string, string | string[] | undefined>> } }): Promise<StepUpSubgraphContext<TContext>>;
+} {
   const ladder = createLadder(options.ladder);
   const policy = buildPolicyTable(options.schema, ladder);
   const verify = createGatewayIdentityVerifier(options);
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  const pending = new WeakMap<object, VerifiedTransaction>();
+  const checked = new WeakSet<object>();
   return {
-    schema: applyStepUpGuards(options.schema, policy),
+    schema: requireCheckedTransactions(applyStepUpGuards(options.schema, policy), checked),
     policy,
+    plugin: transactionPlugin({ pending, checked, store: options.transactions ?? createMemoryTransactionStore(), clock, clockTolerance: options.clockTolerance ?? 30 }),
     async context({ req }) {
       const identity = await verify(req.headers);
       const named = principalOf(identity);
@@ -142,7 +205,9 @@ export function createStepUpSubgraph<TContext extends object = object>(
         if (passed.once === true) stepUp.preclaimed.set(passed.coordinate, (stepUp.preclaimed.get(passed.coordinate) ?? 0) + 1);
       }
       const own = options.context === undefined ? ({} as TContext) : await options.context({ identity, principal });
-      return { ...own, identity, principal, stepUp };
+      const context = { ...own, identity, principal, stepUp };
+      pending.set(identity, { aud: identity.aud, exp: identity.exp, txn: identity.txn, req_digest: identity.req_digest });
+      return context;
     },
   };
 }

@@ -3,6 +3,7 @@ import { context as otelContext, propagation, SpanStatusCode, trace, type Span }
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { ATTRIBUTES, SpanKind, tracer } from '../ops/trace.js';
 import { IDENTITY_HEADER, type IdentityClaims, type IdentitySigner } from './identity.js';
+import { sentRequest } from './sentRequest.js';
 import { boundedAnswer } from './subgraphAnswer.js';
 import type { SubgraphChallenge } from './subgraphChallenge.js';
 import { SubgraphFetchError } from './upstream.js';
@@ -11,7 +12,7 @@ import { SubgraphFetchError } from './upstream.js';
 export const SUBGRAPH_CALL = Symbol('subgraphCall');
 export interface SubgraphCall {
   readonly claims: IdentityClaims;
-  /** The claims as the signer's cache key, made once per request rather than once per subgraph request. */
+  /** The claims as the key of the signer's per-caller cache, made once per request rather than once per subgraph request. */
   readonly claimsKey: string;
   readonly now: number;
   readonly authorization: string | undefined;
@@ -61,7 +62,10 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
   // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
   if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
-  const identity = await signer.sign(call.claims, name, call.now, call.claimsKey);
+  // Each subgraph request gets its own token, bound to the document and variables in this very body.
+  const sent = sentRequest(init?.body);
+  if (sent === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request whose body is not a GraphQL JSON object was not sent');
+  const identity = signer.sign(call.claims, name, call.now, sent, call.claimsKey);
   const given = init?.headers;
   const headers: Record<string, string> =
     given === undefined || given instanceof Headers || Array.isArray(given) ? Object.fromEntries(new Headers(given)) : { ...given };

@@ -39,15 +39,16 @@ export async function loadSupergraph(source: SupergraphSource, signer: IdentityS
 /** A subgraph's `{ _service { sdl } }`, asked with an identity the gateway signs for it. */
 export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: IdentitySigner, now: number): Promise<string> {
   let body: { data?: { _service?: { sdl?: unknown } }; errors?: Array<{ message?: string }> };
+  const request = { query: '{ _service { sdl } }' };
   try {
     const response = await fetch(subgraph.url!, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
-        [IDENTITY_HEADER]: await signer.sign({ passed: [] }, subgraph.name, now),
+        [IDENTITY_HEADER]: signer.sign({ passed: [] }, subgraph.name, now, request),
       },
-      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      body: JSON.stringify(request),
       signal: AbortSignal.timeout(subgraph.timeoutMs ?? 5_000),
     });
     body = (await response.json()) as typeof body;

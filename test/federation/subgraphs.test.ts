@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { execute, parse, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, type IdentityClaims } from 'step-up-gateway/subgraph';
+import { IDENTITY_HEADER, type IdentityClaims, type SubgraphRequest } from 'step-up-gateway/subgraph';
 import { GUTHIB_SEED } from '../../examples/guthib/index.js';
 import { describeReceived, startGutHibSubgraphs, type GutHibSubgraphName, type ReceivedDocument } from '../../examples/guthib/subgraphs/index.js';
 import { composeSupergraph } from '../../src/federation/compose.js';
@@ -48,8 +48,9 @@ async function post(
 ): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> } }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const identity = options.identity === undefined ? { passed: [] } : options.identity;
-  if (identity !== null) headers[IDENTITY_HEADER] = await signer.sign(identity, options.audience ?? name, T0);
-  const response = await fetch(urlOf(name), { method: 'POST', headers, body: JSON.stringify({ query, variables: options.variables }) });
+  const request = { query, variables: options.variables };
+  if (identity !== null) headers[IDENTITY_HEADER] = signer.sign(identity, options.audience ?? name, T0, request);
+  const response = await fetch(urlOf(name), { method: 'POST', headers, body: JSON.stringify(request) });
   return { status: response.status, body: (await response.json()) as never };
 }
 
@@ -142,7 +143,7 @@ describe('the GutHib subgraphs', () => {
           fetch: async (url: string, init?: RequestInit) => {
             const audience = subgraphs.subgraphs.find((subgraph) => subgraph.url === endpoint)!.name;
             const headers = new Headers(init?.headers);
-            headers.set(IDENTITY_HEADER, await signer.sign(ALICE_GOLD, audience, T0));
+            headers.set(IDENTITY_HEADER, signer.sign(ALICE_GOLD, audience, T0, JSON.parse(init!.body as string) as SubgraphRequest));
             return fetch(url, { ...init, headers });
           },
         }),
@@ -203,10 +204,11 @@ describe('the GutHib subgraphs', () => {
     };
     try {
       const [, url] = await lineMatching(/^listening (\S+)$/m);
+      const request = { query: '{ repositories(first: 1) { name } }' };
       const response = await fetch(url!, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await signer.sign(ALICE_SILVER, 'repositories', Math.floor(Date.now() / 1000)) },
-        body: JSON.stringify({ query: '{ repositories(first: 1) { name } }' }),
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signer.sign(ALICE_SILVER, 'repositories', Math.floor(Date.now() / 1000), request) },
+        body: JSON.stringify(request),
       });
 
       expect(await response.json()).toEqual({ data: { repositories: [{ name: 'gut' }] } });

@@ -57,7 +57,7 @@ describe('dev mode', () => {
   });
 
   it('accepts a token printed by npm run token for the same port and key folder', async () => {
-    const { stdout } = await run('npx', ['tsx', 'src/cli/token.ts', '--sub', 'alice', '--acr', 'MEDIUM', '--auth-age', '30'], {
+    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'token', '--sub', 'alice', '--acr', 'MEDIUM', '--auth-age', '30'], {
       env: { ...process.env, PORT: String(port), STEP_UP_CONFIG: configFile },
     });
     const { body } = await postGraphQL(gateway.url, '{ viewer { email paymentMethods { last4 } } }', { token: stdout.trim() });
@@ -74,7 +74,7 @@ describe('dev mode', () => {
   });
 
   it('makes npm run token fail with its usage when --sub is missing', async () => {
-    const failed = await run('npx', ['tsx', 'src/cli/token.ts'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch((error: { code: number; stderr: string }) => error);
+    const failed = await run('npx', ['tsx', 'src/cli/main.ts', 'token'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--sub is required') });
   });
 });

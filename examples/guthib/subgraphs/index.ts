@@ -1,8 +1,8 @@
 /**
  * The GutHib example as two Apollo Federation 2 subgraphs behind the gateway, each a real HTTP server
  * on loopback: `accounts` (users, cards, `node(id:)`) and `repositories`. Both read one source, like
- * two services over one database, and both accept only requests that carry the gateway's signed
- * identity for them, and enforce their own `@isAuthenticated` again with it.
+ * two services over one database, and both accept only requests that carry the gateway's transaction
+ * token for them and for that very request (once), and enforce their own `@isAuthenticated` again with it.
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
@@ -31,8 +31,11 @@ const RESOLVERS = { accounts: accountsResolvers, repositories: repositoriesResol
 export interface GutHibSubgraphOptions {
   /** The data both subgraphs read. Default: one fresh in-memory copy of the seed, shared by both. */
   readonly source?: GutHibSource;
-  /** How to verify the gateway's identity header: its issuer, and its JWKS (`keys`) or where it is (`jwksUrl`). */
-  readonly identity: Pick<GatewayIdentityOptions, 'issuer' | 'keys' | 'jwksUrl'>;
+  /**
+   * How to verify the gateway's transaction tokens: its issuer, and its JWKS (`keys`) or where it is
+   * (`jwksUrl`); `acceptLegacyIdentity` for gateways that cannot sign per request (the bench's peers).
+   */
+  readonly identity: Pick<GatewayIdentityOptions, 'issuer' | 'keys' | 'jwksUrl' | 'acceptLegacyIdentity'>;
   /** Seconds since the epoch, for verifying identities and for step-up decay. Default: the system clock. */
   readonly clock?: () => number;
   /** Loopback ports. Default 0 (any free port). */
@@ -74,7 +77,8 @@ export async function startGutHibSubgraph(name: GutHibSubgraphName, options: Gut
   const server = new ApolloServer({
     schema: stepUp.schema,
     // No inline traces (ftv1): the gateway does not read them, and they would time every resolver for any caller.
-    plugins: [requestLogPlugin(name, { onRequest: options.onRequest, log: options.log }), ApolloServerPluginInlineTraceDisabled()],
+    // stepUp.plugin checks each token against the body it came with, once; without it every root field refuses.
+    plugins: [stepUp.plugin, requestLogPlugin(name, { onRequest: options.onRequest, log: options.log }), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
   });
   const { url } = await startStandaloneServer(server, {

@@ -11,7 +11,7 @@ export interface ReceivedDocument {
 }
 
 export interface RequestLogOptions {
-  /** Called with every document, after the identity was verified (a refused request never gets here). */
+  /** Called with every document that executes, after its identity was verified and checked (a refused request never gets here). */
   readonly onRequest?: ((entry: ReceivedDocument) => void) | undefined;
   /** Given one human line per document: what a reader watches to see a protected field never arrive. */
   readonly log?: ((line: string) => void) | undefined;
@@ -20,19 +20,26 @@ export interface RequestLogOptions {
 /** The query the gateway sends to read a subgraph's SDL: logged briefly, it says nothing about the caller's fields. */
 const SERVICE_QUERY = /^\s*(query\b[^{]*)?\{\s*_service\s*\{\s*sdl\s*\}\s*\}\s*$/;
 
-/** Reports each received document to `onRequest` and `log`, once Apollo Server has its context. */
+/**
+ * Reports each received document to `onRequest` and `log` as it starts executing: its transaction token
+ * verified and checked against it, so a refused request (a replay, a forgery) is never reported.
+ */
 export function requestLogPlugin(subgraph: string, options: RequestLogOptions): ApolloServerPlugin<{ readonly identity: GatewayIdentity }> {
   return {
-    async requestDidStart({ request, contextValue }) {
-      const hash = (request.extensions?.['persistedQuery'] as { sha256Hash?: string } | undefined)?.sha256Hash;
-      const entry: ReceivedDocument = {
-        subgraph,
-        query: request.query ?? `(persisted query ${hash ?? 'without a hash'})`,
-        variables: request.variables ?? {},
-        identity: contextValue.identity,
+    async requestDidStart() {
+      return {
+        async executionDidStart({ request, contextValue }) {
+          const hash = (request.extensions?.['persistedQuery'] as { sha256Hash?: string } | undefined)?.sha256Hash;
+          const entry: ReceivedDocument = {
+            subgraph,
+            query: request.query ?? `(persisted query ${hash ?? 'without a hash'})`,
+            variables: request.variables ?? {},
+            identity: contextValue.identity,
+          };
+          options.onRequest?.(entry);
+          options.log?.(describeReceived(entry));
+        },
       };
-      options.onRequest?.(entry);
-      options.log?.(describeReceived(entry));
     },
   };
 }

@@ -7,7 +7,8 @@
  * Prints `listening <url>` once it answers, then one JSON line per received document
  * (`{"subgraph","query","sub"}`), and stops on SIGTERM or SIGINT.
  * Environment: PORT (default 0, any free port), GATEWAY_JWKS_URL (required), GATEWAY_ISSUER
- * (default `step-up-gateway`).
+ * (default `step-up-gateway`), GATEWAY_ACCEPT_LEGACY_IDENTITY (`1`: also accept the deprecated static
+ * identities of gateways that cannot sign per request, as the bench's peers send; default off).
  */
 import { GUTHIB_SUBGRAPH_NAMES, startGutHibSubgraph, type GutHibSubgraphName } from './index.js';
 
@@ -21,7 +22,7 @@ const jwksUrl = process.env['GATEWAY_JWKS_URL'];
 if (jwksUrl === undefined || jwksUrl === '') throw new TypeError('"GATEWAY_JWKS_URL" must name the gateway\'s identity JWKS');
 
 const subgraph = await startGutHibSubgraph(name, {
-  identity: { issuer: process.env['GATEWAY_ISSUER'] || 'step-up-gateway', jwksUrl },
+  identity: { issuer: process.env['GATEWAY_ISSUER'] || 'step-up-gateway', jwksUrl, acceptLegacyIdentity: process.env['GATEWAY_ACCEPT_LEGACY_IDENTITY'] === '1' },
   ports: { [name]: port },
   onRequest: ({ subgraph, query, identity }) => {
     process.stdout.write(`${JSON.stringify({ subgraph, query, sub: identity.sub ?? null })}\n`);

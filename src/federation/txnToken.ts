@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The identity the gateway sends each subgraph request, as an IETF Transaction Token
+ * (draft-ietf-oauth-transaction-tokens-10): a JWT typed `txntoken+jwt`, sent in the `Txn-Token`
+ * header. It is good for one request: its `txn` is unique, its `req_digest` names the exact document and
+ * variables sent with it, its `aud` is the one subgraph it was sent to, and it lives a minute.
+ */
+
+/** The header the gateway sends a subgraph's transaction token in (the draft registers `Txn-Token`). */
+export const TXN_TOKEN_HEADER = 'txn-token';
+/** The JWT `typ` of a transaction token (RFC 8725 §3.11: never taken for an access token, nor one for it). */
+export const TXN_TOKEN_TYPE = 'txntoken+jwt';
+
+/** What a subgraph request carries, as Apollo Server and the HTTP body both name it. */
+export interface SubgraphRequest {
+  readonly query?: string | null | undefined;
+  readonly operationName?: string | null | undefined;
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+}
+
+/**
+ * `req_digest`: base64url (no padding) of the SHA-256 of the UTF-8 bytes of the JSON Canonicalization
+ * Scheme form (RFC 8785) of `{ "operationName": <string or null>, "query": <string>, "variables": <object> }`,
+ * an absent or null `operationName` being `null` and absent or null `variables` being `{}`. Both ends compute
+ * it from the parsed request, so whitespace, key order and number spelling in the HTTP body do not matter;
+ * `extensions` are not covered (they choose no field and no argument).
+ */
+export function requestDigest(request: SubgraphRequest): string {
+  const canonical = canonicalJson({ operationName: request.operationName ?? null, query: request.query ?? '', variables: request.variables ?? {} });
+  return createHash('sha256').update(canonical, 'utf8').digest('base64url');
+}
+
+/**
+ * RFC 8785 for JSON values: object members sorted by their names' UTF-16 code units (the default sort of
+ * JS strings), no whitespace, strings and numbers as ECMAScript's JSON.stringify writes them (§3.2.2).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    // A non-finite number or undefined has no JSON form: it cannot have been parsed from a body either.
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('a non-finite number has no canonical JSON form');
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  }
+  return `{${members.join(',')}}`;
+}
