@@ -92,6 +92,28 @@ beforeAll(async () => {
   );
 }, 300_000);
 
+/** The first match of `pattern` in what `child` prints, within 20 s. */
+function printedUrl(child: ReturnType<typeof spawn>, pattern: RegExp): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`nothing matching ${pattern} within 20 s:\n${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${String(code ?? signal)}:\n${output}`));
+    });
+  });
+}
+
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
@@ -152,6 +174,47 @@ describe('the packed package, installed into a fresh project', () => {
       await issuer.close();
     }
   }, 60_000);
+
+  it("serves the README's my-graph.js with npx step-up-gateway serve, the step-up enforced", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippet = /```js\n(\/\/ my-graph\.js\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet, 'README.md has no my-graph.js snippet').toBeDefined();
+    const folder = mkdtempSync(join(project, 'my-graph-'));
+    writeFileSync(join(folder, 'my-graph.js'), snippet!);
+    writeFileSync(join(folder, 'step-up.config.json'), '{ "graph": "my-graph.js" }');
+    const now = () => Math.floor(Date.now() / 1000);
+    const issuer = await startTestIssuer({ now, audience: 'my-api' });
+    const child = spawn(process.execPath, [join(project, 'node_modules/.bin/step-up-gateway'), 'serve'], {
+      cwd: folder,
+      env: userEnv({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: 'my-api', PORT: '0', HOST: '127.0.0.1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      const url = await printedUrl(child, /GraphQL gateway ready at (\S+)/);
+      const post = async (token: string) => {
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ hello secret }' }) });
+        return (await response.json()) as unknown;
+      };
+      expect(await post(await issuer.sign({ acr: SILVER, auth_time: now() }))).toMatchObject({ data: { hello: 'world', secret: null }, errors: [{ extensions: { code: 'STEP_UP_REQUIRED' } }] });
+      expect(await post(await issuer.sign({ acr: GOLD, auth_time: now() }))).toEqual({ data: { hello: 'world', secret: 'for alice' } });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      await issuer.close();
+    }
+  }, 60_000);
+
+  it('refuses to serve without a graph configured, naming the keys, and ships no example', async () => {
+    expect(existsSync(join(project, 'node_modules/step-up-gateway/dist/examples'))).toBe(false);
+    const folder = mkdtempSync(join(project, 'no-graph-'));
+    const failed = await run(process.execPath, [join(project, 'node_modules/.bin/step-up-gateway'), 'serve'], {
+      cwd: folder,
+      env: userEnv({ OIDC_ISSUER: 'http://127.0.0.1:9/', OIDC_AUDIENCE: 'my-api', PORT: '0', HOST: '127.0.0.1' }),
+      timeout: 30_000,
+    }).catch((error: Error) => error);
+    expect(String(failed)).toContain('no graph to serve: set "graph" (an ES module of your own), "subgraphs" or "supergraph" in the config file');
+  });
 
   it('type-checks a strict TypeScript consumer without skipLibCheck', async () => {
     // The check must hold without oidc-provider's types: a consumer of the public API does not get them.
