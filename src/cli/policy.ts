@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { buildPolicyTable } from '../graphql/policyTable.js';
+import type { GraphQLSchema } from 'graphql';
+import { withInheritedRequirements } from '../federation/inheritedPolicy.js';
+import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
 import { loadManifest } from '../persisted/manifest.js';
 import { diffPolicies, formatChanges, type PolicySide } from '../review/diff.js';
 import { lintSchema } from '../review/lint.js';
 import { annotateManifest, formatAnnotationsMarkdown } from '../review/manifest.js';
 import { abstractReport, formatReportMarkdown, policyReport } from '../review/report.js';
 import { createLadder, type Ladder } from '../stepup/ladder.js';
-import { gitRevision, parseSubgraphSpec, readGraph, servedSchemaOf, type Reader, type SubgraphSpec } from './graphInput.js';
+import { gitRevision, isSupergraph, parseSubgraphSpec, readGraph, servedSchemaOf, type Reader, type SubgraphSpec } from './graphInput.js';
 import { POLICY_USAGE } from './usage.js';
 import { UsageError } from './usageError.js';
 
@@ -66,7 +68,8 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
       return 0;
     }
     case 'lint': {
-      const findings = lintSchema(await servedSchemaOf(await graph(rest[0])), ladder);
+      const sdl = await graph(rest[0]);
+      const findings = lintSchema(await servedSchemaOf(sdl), ladder, (schema, table) => (isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table));
       for (const finding of findings) io.out(`${finding.severity} ${finding.rule}: ${finding.message}\n`);
       if (findings.length === 0) io.out('no finding\n');
       const failing = findings.filter((finding) => finding.severity === 'error' || values.strict);
@@ -85,10 +88,16 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
   }
 }
 
+/** The policy table the gateway builds for this SDL: a supergraph's with the requirements its planner makes fields inherit. */
+function tableOf(schema: GraphQLSchema, sdl: string, ladder: Ladder): PolicyTable {
+  const table = buildPolicyTable(schema, ladder);
+  return isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table;
+}
+
 /** The schema as the gateway serves it and its policy table: what the runtime enforces. */
 async function sideOf(sdl: string, ladder: Ladder): Promise<PolicySide> {
   const schema = await servedSchemaOf(sdl);
-  return { schema, table: buildPolicyTable(schema, ladder) };
+  return { schema, table: tableOf(schema, sdl, ladder) };
 }
 
 /**

@@ -4,10 +4,12 @@ import { execute, GraphQLError, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
 import { guardSchemaInPlace } from '../graphql/guard.js';
-import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
+import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { tracer } from '../ops/trace.js';
 import type { Ladder } from '../stepup/ladder.js';
+import { createEgressCheck, type EgressCheck } from './egress.js';
+import { withInheritedRequirements } from './inheritedPolicy.js';
 import { identityClaimsOf, type IdentitySigner } from './identity.js';
 import { planOf, prunedFor } from './operationPlan.js';
 import { buildShapeSchema, reshape } from './prune.js';
@@ -26,6 +28,8 @@ export interface GraphGeneration {
   readonly schema: GraphQLSchema;
   readonly policy: PolicyTable;
   readonly shapeSchema: GraphQLSchema;
+  /** Checks each subgraph request against the caller's decisions before it is sent. */
+  readonly egress: EgressCheck;
 }
 
 
@@ -80,11 +84,12 @@ export function buildGeneration(
       };
     },
   });
-  const policy = buildPolicyTable(stitched, options.ladder);
+  // Fields the planner fetches for the caller (@requires, keys) carry the requirements of what they fetch.
+  const policy = withInheritedRequirements(buildPolicyTable(stitched, options.ladder), stitched, supergraphSdl);
   // The shape schema is a copy made before the guards go on; the guards go on the stitched schema itself,
   // since a guarded copy would not share the planner's state about its types and would fetch more.
   const shapeSchema = buildShapeSchema(stitched);
-  return Object.freeze({ supergraphSdl, schema: guardSchemaInPlace(stitched, policy), policy, shapeSchema });
+  return Object.freeze({ supergraphSdl, schema: guardSchemaInPlace(stitched, policy), policy, shapeSchema, egress: createEgressCheck(stitched, policy) });
 }
 
 /**
@@ -118,7 +123,15 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     planning.setAttribute('stepup.refused_selections', pruned.refusals.size);
     planning.end();
     const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
+    // Any protected entry an outgoing request selects or carries is decided once per request, without recording.
+    const verdicts = new Map<PolicyEntry, boolean>();
+    const allowed = (entry: PolicyEntry): boolean => {
+      let verdict = verdicts.get(entry);
+      if (verdict === undefined) verdicts.set(entry, (verdict = checkRequirement(ladder, quiet, entry.requirement) === undefined));
+      return verdict;
+    };
     const call: SubgraphCall = {
+      egress: (request) => generation.egress(request, allowed),
       claims,
       claimsKey: JSON.stringify(claims),
       now: state.now,

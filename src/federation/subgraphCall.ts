@@ -3,7 +3,9 @@ import { context as otelContext, propagation, SpanStatusCode, trace, type Span }
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { ATTRIBUTES, SpanKind, tracer } from '../ops/trace.js';
 import { IDENTITY_HEADER, type IdentityClaims, type IdentitySigner } from './identity.js';
+import type { PolicyEntry } from '../graphql/policyTable.js';
 import { sentRequest } from './sentRequest.js';
+import type { SubgraphRequest } from './txnToken.js';
 import { boundedAnswer } from './subgraphAnswer.js';
 import type { SubgraphChallenge } from './subgraphChallenge.js';
 import { SubgraphFetchError } from './upstream.js';
@@ -20,6 +22,8 @@ export interface SubgraphCall {
   readonly requestId: string | undefined;
   /** The challenges subgraphs answered with, noted as their answers are read (`subgraphChallenge.ts`). */
   readonly challenged: SubgraphChallenge[];
+  /** The protected entry a request selects or carries that the caller may not have (`egress.ts`), if any. */
+  readonly egress: (request: SubgraphRequest) => PolicyEntry | undefined;
 }
 
 
@@ -65,6 +69,12 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   // Each subgraph request gets its own token, bound to the document and variables in this very body.
   const sent = sentRequest(init?.body);
   if (sent === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request whose body is not a GraphQL JSON object was not sent');
+  // The egress check: a protected field this caller may not have never leaves, whatever the planner did.
+  const refused = call.egress(sent);
+  if (refused !== undefined) {
+    route.warn(`gateway bug: a request to subgraph "${name}" selected or carried ${refused.coordinate}, which this caller may not have; it was not sent`);
+    return refusedAnswer(name);
+  }
   const identity = signer.sign(call.claims, name, call.now, sent, call.claimsKey);
   const given = init?.headers;
   const headers: Record<string, string> =
@@ -96,3 +106,12 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   return boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
 }
 
+
+/**
+ * The answer of a subgraph request the egress check stopped: no data, and a step-up refusal that the gateway
+ * rebuilds from its own policy table at the affected paths, as for a subgraph's own challenge.
+ */
+function refusedAnswer(name: string): Response {
+  const body = { data: null, errors: [{ message: 'Refused at the gateway', extensions: { code: 'STEP_UP_REQUIRED', service: name } }] };
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+}

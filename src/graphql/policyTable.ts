@@ -22,8 +22,10 @@ export interface PolicySource {
   /**
    * `field`: the directive on the field itself; `interface`: on the same field of an interface the type
    * implements; `type`: on the field's parent type; `return`: on the object type the field returns.
+   * In a supergraph, inherited from what the planner fetches for the field (`federation/inheritedPolicy.ts`):
+   * `requires`: a field its `@requires` selects; `key`: a field of the key its subgraph resolves the entity by.
    */
-  readonly kind: 'field' | 'interface' | 'type' | 'return';
+  readonly kind: 'field' | 'interface' | 'type' | 'return' | 'requires' | 'key';
   /** The coordinate that carries the directive (`User.email`, `PaymentMethod`). */
   readonly coordinate: string;
   readonly requirement: Requirement;

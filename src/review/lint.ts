@@ -5,7 +5,7 @@ import type { Ladder } from '../stepup/ladder.js';
 import { isAtLeastAsStrict } from '../stepup/requirement.js';
 import { describe } from './diff.js';
 
-export type LintRule = 'unknown-level' | 'unprotected-mutation' | 'non-null-protected' | 'interface-directive-not-carried';
+export type LintRule = 'unknown-level' | 'unprotected-mutation' | 'non-null-protected' | 'interface-directive-not-carried' | 'inherited-requirement';
 
 export interface LintFinding {
   readonly rule: LintRule;
@@ -23,10 +23,10 @@ export function lintSdl(sdl: string, ladder: Ladder): LintFinding[] {
 }
 
 /** The same checks on a built schema (a composed supergraph's, say): a level the ladder lacks is a finding too. */
-export function lintSchema(schema: GraphQLSchema, ladder: Ladder): LintFinding[] {
+export function lintSchema(schema: GraphQLSchema, ladder: Ladder, complete: (schema: GraphQLSchema, table: PolicyTable) => PolicyTable = (_, table) => table): LintFinding[] {
   let table: PolicyTable;
   try {
-    table = buildPolicyTable(schema, ladder);
+    table = complete(schema, buildPolicyTable(schema, ladder));
   } catch (error) {
     const message = (error as Error).message;
     const coordinate = /^@\w+ on (\S+):/.exec(message)?.[1] ?? '';
@@ -82,6 +82,22 @@ export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFindi
         });
       }
     }
+  }
+  // A field the planner fetches protected fields for (@requires, an entity key): the gateway refuses it with
+  // their requirement, but a subgraph or another router reading the SDL does not know it. Say so.
+  for (const [coordinate, entry] of table.fields) {
+    const inherited = entry.sources.filter((source) => source.kind === 'requires' || source.kind === 'key');
+    if (inherited.length === 0) continue;
+    const declared = entry.sources.filter((source) => source.kind !== 'requires' && source.kind !== 'key');
+    const strictest = declared.length === 0 ? undefined : declared.map((source) => source.requirement).reduce((a, b) => (isAtLeastAsStrict(table.ladder, a, b) ? a : b));
+    if (strictest !== undefined && isAtLeastAsStrict(table.ladder, strictest, entry.requirement)) continue;
+    const via = [...new Set(inherited.map((source) => `${source.coordinate} (@${source.kind})`))].join(', ');
+    findings.push({
+      rule: 'inherited-requirement',
+      severity: 'warning',
+      coordinate,
+      message: `${coordinate} makes the gateway fetch ${via}: it inherits ${describe(entry.requirement)} and is refused as they are; write it on the field so that every layer reads it`,
+    });
   }
   return findings;
 }

@@ -55,6 +55,10 @@ export function describeSource(source: PolicySource): string {
       return `type ${source.coordinate}`;
     case 'return':
       return `returns ${source.coordinate}`;
+    case 'requires':
+      return `inherited from ${source.coordinate} (@requires)`;
+    case 'key':
+      return `inherited from ${source.coordinate} (@key)`;
   }
 }
 
