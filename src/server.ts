@@ -186,9 +186,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     const failing: string[] = [];
     if (!keysLoaded) failing.push(`the issuer's signing keys are not loaded (${issuer})`);
     if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
-    if (graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
+    if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
+    else if (graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
     sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing });
   }
+  /** The subgraph the first composition waits for, while one does not answer. */
+  let waitingFor: string | undefined;
   let logout: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   httpServer.on('request', route);
 
@@ -217,6 +220,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         now: clock,
         check: (generation) => checkGraph(generation.schema, generation.policy),
         metrics,
+        onWaiting: (subgraph) => void (waitingFor = subgraph),
       });
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);

@@ -16,7 +16,7 @@ import { buildShapeSchema, reshape } from './prune.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
 import { rebuildChallenge, rebuildSubgraphChallenges, type ChallengeContext } from './subgraphChallenge.js';
-import { joinGraphNames, loadSupergraph, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
+import { joinGraphNames, loadSupergraph, SubgraphUnreachable, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
 
 export type { SubgraphConfig, SupergraphSource } from './supergraph.js';
 export { fetchSubgraphSdl, loadSupergraph } from './supergraph.js';
@@ -42,6 +42,11 @@ export interface FederatedGraphOptions {
   readonly check?: (generation: GraphGeneration) => void;
   /** Subgraph request counts, faults and latencies. */
   readonly metrics?: GatewayMetrics | undefined;
+  /**
+   * Told which subgraph the first composition waits for while one does not answer (`undefined` once it
+   * composed): readiness names it. A subgraph down at start is asked again with backoff, from 0.5 s to 10 s.
+   */
+  readonly onWaiting?: ((subgraph: string | undefined) => void) | undefined;
 }
 
 export interface FederatedGraph {
@@ -105,7 +110,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     options.check?.(generation);
     return generation;
   };
-  let current = await build();
+  let current = await firstBuild(build, options);
   const bySchema = new WeakMap<GraphQLSchema, GraphGeneration>([[current.schema, current]]);
   const listeners = new Set<(update: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void>();
 
@@ -206,3 +211,26 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
 function scratch(state: StepUpState): StepUpState {
   return { ...state, unmet: [], insufficientScopes: [], record: undefined } as StepUpState;
 }
+
+/**
+ * The first generation: a subgraph that does not answer yet (started after the gateway, restarting) is asked
+ * again with backoff rather than ending the gateway; a graph that answers but does not compose is a mistake,
+ * thrown at once.
+ */
+async function firstBuild(build: () => Promise<GraphGeneration>, options: FederatedGraphOptions): Promise<GraphGeneration> {
+  for (let delay = FIRST_RETRY_MS; ; delay = Math.min(delay * 2, LAST_RETRY_MS)) {
+    try {
+      const generation = await build();
+      options.onWaiting?.(undefined);
+      return generation;
+    } catch (error) {
+      if (!(error instanceof SubgraphUnreachable)) throw error;
+      options.onWaiting?.(error.subgraph);
+      options.warn(`${error.message}; asking again in ${delay} ms`);
+      await new Promise((done) => setTimeout(done, delay));
+    }
+  }
+}
+
+const FIRST_RETRY_MS = 500;
+const LAST_RETRY_MS = 10_000;

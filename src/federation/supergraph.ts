@@ -21,6 +21,16 @@ export type SupergraphSource =
   | { readonly kind: 'subgraphs'; readonly subgraphs: readonly SubgraphConfig[] }
   | { readonly kind: 'file'; readonly path: string; readonly subgraphs: readonly SubgraphConfig[] };
 
+/** A subgraph that does not answer `_service { sdl }` at all (down, not yet started): worth asking again. */
+export class SubgraphUnreachable extends TypeError {
+  readonly subgraph: string;
+  constructor(subgraph: string, message: string) {
+    super(message);
+    this.name = 'SubgraphUnreachable';
+    this.subgraph = subgraph;
+  }
+}
+
 /** Reads the supergraph: the file as it is, or the subgraphs' SDL composed. */
 export async function loadSupergraph(source: SupergraphSource, signer: IdentitySigner, now: () => number): Promise<string> {
   if (source.kind === 'file') {
@@ -53,7 +63,7 @@ export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: Identit
     });
     body = (await response.json()) as typeof body;
   } catch (error) {
-    throw new TypeError(`subgraph "${subgraph.name}" at ${subgraph.url} cannot be asked for its SDL: ${(error as Error).message}`);
+    throw new SubgraphUnreachable(subgraph.name, `subgraph "${subgraph.name}" at ${subgraph.url} cannot be asked for its SDL: ${(error as Error).message}`);
   }
   const sdl = body.data?._service?.sdl;
   if (typeof sdl !== 'string') {
