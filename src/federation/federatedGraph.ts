@@ -1,8 +1,8 @@
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { execute, GraphQLError, type GraphQLSchema } from 'graphql';
-import { CALLER_AUTHORIZATION, type StepUpContext, type StepUpState } from '../graphql/context.js';
-import { checkRequirement } from '../graphql/enforce.js';
+import { CALLER_AUTHORIZATION, type StepUpContext } from '../graphql/context.js';
+import { checkRequirement, meets } from '../graphql/enforce.js';
 import { guardSchemaInPlace } from '../graphql/guard.js';
 import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
@@ -122,19 +122,13 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     const plan = planOf(generation, requestContext.document, requestContext.operationName);
     // The caller's decisions pick one pruned operation, made once and reused: the same document object
     // lets the planner's own caches work, and a repeated operation costs a lookup.
-    const quiet = scratch(state);
-    const decisions = plan.entries.map((entry) => checkRequirement(ladder, quiet, entry.requirement) === undefined);
+    const decisions = plan.entries.map((entry) => meets(ladder, state, entry.requirement));
     const pruned = prunedFor(generation, plan, decisions);
     planning.setAttribute('stepup.refused_selections', pruned.refusals.size);
     planning.end();
     const claims = identityClaimsOf(ladder, state, plan.passedClaims(pruned));
-    // Any protected entry an outgoing request selects or carries is decided once per request, without recording.
-    const verdicts = new Map<PolicyEntry, boolean>();
-    const allowed = (entry: PolicyEntry): boolean => {
-      let verdict = verdicts.get(entry);
-      if (verdict === undefined) verdicts.set(entry, (verdict = checkRequirement(ladder, quiet, entry.requirement) === undefined));
-      return verdict;
-    };
+    // Any protected entry an outgoing request selects or carries: the same verdicts, decided once per request.
+    const allowed = (entry: PolicyEntry): boolean => meets(ladder, state, entry.requirement);
     const call: SubgraphCall = {
       egress: (request) => generation.egress(request, allowed),
       claims,
@@ -207,10 +201,6 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   };
 }
 
-/** A copy of the request's state for a decision that must not record anything (no challenge, no error). */
-function scratch(state: StepUpState): StepUpState {
-  return { ...state, unmet: [], insufficientScopes: [], record: undefined } as StepUpState;
-}
 
 /**
  * The first generation: a subgraph that does not answer yet (started after the gateway, restarting) is asked

@@ -1,4 +1,5 @@
 import type { Caller, Principal } from '../auth/principal.js';
+import type { Verdict } from '../stepup/decide.js';
 import type { Requirement, ScopeCondition } from '../stepup/requirement.js';
 import type { OnceLedger } from './once.js';
 
@@ -31,6 +32,8 @@ export interface StepUpState {
   readonly canReauthenticateClaim: string;
   /** Where the request's decisions are noted for the audit trail and the metrics; absent: nowhere. */
   readonly record?: RequestRecord | undefined;
+  /** The engine's verdict per requirement, decided once per request (`verdictOf` in enforce.ts); made on first use. */
+  verdicts?: Map<Requirement, Verdict>;
 }
 
 /**

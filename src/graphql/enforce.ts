@@ -1,18 +1,32 @@
 import type { GraphQLError } from 'graphql';
 import { challengeOf, describeChallenge, describeScopes } from '../stepup/challenge.js';
-import { satisfiesAuthentication, unmetScopes, type Requirement } from '../stepup/requirement.js';
+import { decide, type Verdict } from '../stepup/decide.js';
+import type { Requirement } from '../stepup/requirement.js';
 import type { Ladder } from '../stepup/ladder.js';
 import type { Decision, StepUpState } from './context.js';
 import { gatewayError, type GatewayErrorOptions } from './errors.js';
 
 /**
- * Checks one requirement for the request's caller. Returns the error to report, or `undefined`
- * when the requirement is met; an unmet requirement is also recorded for the response header.
- *
- * Authentication comes first: an anonymous caller is UNAUTHENTICATED, a token too weak or too old is
- * STEP_UP_REQUIRED (RFC 9470), whatever scopes it has. Only a token strong enough is checked for scopes, and a
- * missing scope is FORBIDDEN: re-authenticating does not grant scopes, so it is recorded apart from the
- * step-up challenges (`insufficientScopes`, RFC 6750 §3.1 `insufficient_scope`), never in `unmet`.
+ * The engine's verdict on one requirement for this request's caller at the request's "now": decided once
+ * per request and requirement (`stepup/decide.ts`, pure), then reused by the pruning, the egress check, the
+ * guards and the reshaping alike. Recording nothing.
+ */
+export function verdictOf(ladder: Ladder, state: StepUpState, requirement: Requirement): Verdict {
+  const verdicts = (state.verdicts ??= new Map());
+  let verdict = verdicts.get(requirement);
+  if (verdict === undefined) verdicts.set(requirement, (verdict = decide(ladder, state.caller, requirement, state.now, state.canReauthenticateClaim)));
+  return verdict;
+}
+
+/** Whether the request's caller meets a requirement: the verdict alone, nothing recorded. */
+export function meets(ladder: Ladder, state: StepUpState, requirement: Requirement): boolean {
+  return verdictOf(ladder, state, requirement).kind === 'met';
+}
+
+/**
+ * Checks one requirement for the request's caller and records the outcome: returns the error to report,
+ * or `undefined` when the requirement is met. An unmet requirement is recorded for the response header
+ * (`unmet`: RFC 9470 challenges; `insufficientScopes`: RFC 6750 §3.1 `insufficient_scope`) and for the audit trail.
  */
 export function checkRequirement(
   ladder: Ladder,
@@ -20,34 +34,30 @@ export function checkRequirement(
   requirement: Requirement,
   options: Omit<GatewayErrorOptions, 'extensions'> & { readonly coordinate?: string } = {},
 ): GraphQLError | undefined {
-  const { caller } = state;
-  if (caller.kind === 'anonymous') {
-    state.unmet.push(requirement);
-    note(state, options.coordinate, requirement, 'UNAUTHENTICATED');
-    return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challengeOf(ladder, requirement) } });
-  }
-  if (!satisfiesAuthentication(ladder, caller.principal, requirement, state.now)) {
-    const challenge = challengeOf(ladder, requirement);
-    // A user who cannot step up gets no challenge they cannot answer: the requirement decides.
-    if (caller.principal.claims[state.canReauthenticateClaim] === false) {
-      if (requirement.allowIfCannotReauthenticate !== true) {
-        note(state, options.coordinate, requirement, 'STEP_UP_IMPOSSIBLE');
-        return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, {
-          ...options,
-          extensions: { ...challenge },
-        });
-      }
-    } else {
+  const verdict = verdictOf(ladder, state, requirement);
+  switch (verdict.kind) {
+    case 'met':
+      return undefined;
+    case 'unauthenticated':
+      state.unmet.push(requirement);
+      note(state, options.coordinate, requirement, 'UNAUTHENTICATED');
+      return gatewayError('UNAUTHENTICATED', 'An access token is required', { ...options, extensions: { ...challengeOf(ladder, requirement) } });
+    case 'impossible': {
+      const challenge = challengeOf(ladder, requirement);
+      note(state, options.coordinate, requirement, 'STEP_UP_IMPOSSIBLE');
+      return gatewayError('STEP_UP_IMPOSSIBLE', `${describeChallenge(challenge)}, and this user cannot step up`, { ...options, extensions: { ...challenge } });
+    }
+    case 'step-up': {
+      const challenge = challengeOf(ladder, requirement);
       state.unmet.push(requirement);
       note(state, options.coordinate, requirement, 'STEP_UP_REQUIRED');
       return gatewayError('STEP_UP_REQUIRED', describeChallenge(challenge), { ...options, extensions: { ...challenge } });
     }
+    case 'scopes':
+      (state.insufficientScopes ??= []).push(verdict.missing);
+      note(state, options.coordinate, requirement, 'FORBIDDEN');
+      return gatewayError('FORBIDDEN', describeScopes(verdict.missing), { ...options, extensions: { scopes: verdict.missing } });
   }
-  const missing = unmetScopes(caller.principal, requirement);
-  if (missing === undefined) return undefined;
-  (state.insufficientScopes ??= []).push(missing);
-  note(state, options.coordinate, requirement, 'FORBIDDEN');
-  return gatewayError('FORBIDDEN', describeScopes(missing), { ...options, extensions: { scopes: missing } });
 }
 
 /**
