@@ -4,6 +4,7 @@ import type { SubgraphConfig } from './federation/federatedGraph.js';
 import { createCors, type CorsConfig } from './http/cors.js';
 import { checkLogLevel, type LogConfig } from './ops/log.js';
 import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
+import { DEFAULTS } from './defaults.js';
 
 /**
  * The gateway's whole configuration, resolved once at start-up. Nothing else reads `process.env`.
@@ -197,10 +198,10 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     issuer,
     audience: audience ?? 'guthib-api',
     ladder: ladderOf(file['ladder']),
-    clockTolerance: integer(file, 'clockTolerance', 60),
-    tokenCacheSize: integer(file, 'tokenCacheSize', 10_000),
-    jwksTimeoutMs: integer(file, 'jwksTimeoutMs', 5_000),
-    jwksCooldownMs: integer(file, 'jwksCooldownMs', 30_000),
+    clockTolerance: integer(file, 'clockTolerance', DEFAULTS.clockToleranceSeconds),
+    tokenCacheSize: integer(file, 'tokenCacheSize', DEFAULTS.cacheEntries),
+    jwksTimeoutMs: integer(file, 'jwksTimeoutMs', DEFAULTS.timeoutMs),
+    jwksCooldownMs: integer(file, 'jwksCooldownMs', DEFAULTS.jwksCooldownMs),
     realm: string(file, 'realm', 'guthib'),
     introspection: boolean(file, 'introspection', issuer === undefined),
     maxBodyBytes: integer(file, 'maxBodyBytes', 1_048_576),
@@ -215,7 +216,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     introspectionClient,
     introspectionCacheSeconds: integer(file, 'introspectionCacheSeconds', 30),
     introspectionClientIds: stringList(file, 'introspectionClientIds', []),
-    maxTokenLifetime: integer(file, 'maxTokenLifetime', 86_400),
+    maxTokenLifetime: integer(file, 'maxTokenLifetime', DEFAULTS.maxTokenLifetimeSeconds),
     logoutAudiences: stringList(file, 'logoutAudiences', ['guthib-web']),
     canReauthenticateClaim: string(file, 'canReauthenticateClaim', 'https://authgear.com/claims/user/can_reauthenticate'),
     ...federationOf(file, cwd),

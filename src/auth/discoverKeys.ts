@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import { KeySourceUnavailable } from './verifyToken.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface DiscoverKeysOptions {
   /** Milliseconds to wait for the discovery document or the JWKS. Default 5000. */
@@ -33,8 +34,8 @@ export function discoveryUrl(issuer: string): URL {
  * is retried by the next token. Network failures surface as `KeySourceUnavailable`, not as a bad token.
  */
 export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}): DiscoveredKeys {
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const cooldownMs = options.cooldownMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const cooldownMs = options.cooldownMs ?? DEFAULTS.jwksCooldownMs;
   let remote: Promise<RemoteJWKSet> | undefined;
 
   async function discover(): Promise<RemoteJWKSet> {

@@ -3,6 +3,7 @@ import { BoundedCache } from './boundedCache.js';
 import { discoveryUrl } from './discoverKeys.js';
 import type { Principal, TokenOutcome } from './principal.js';
 import { checkTokenTimes, principalOf, tokenTimeBounds, type TokenVerifier } from './verifyToken.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface IntrospectionOptions {
   /** Told of every introspection request, and whether it was answered (for the metrics). */
@@ -37,8 +38,8 @@ export interface IntrospectionOptions {
 export function createIntrospector(options: IntrospectionOptions): TokenVerifier {
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   const cacheSeconds = options.cacheSeconds ?? 30;
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const cache = new BoundedCache<string, Principal>(options.cacheSize ?? 10_000);
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const cache = new BoundedCache<string, Principal>(options.cacheSize ?? DEFAULTS.cacheEntries);
   const bounds = tokenTimeBounds(options);
   const authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
   let endpoint: Promise<string> | undefined;

@@ -1,6 +1,7 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { BoundedCache } from './boundedCache.js';
 import type { Principal, TokenOutcome } from './principal.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** Asymmetric JWS algorithms only: `none` and the HMAC family (`HS*`) are never accepted. */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
@@ -84,7 +85,7 @@ const systemClock = (): number => Math.floor(Date.now() / 1000);
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { issuer, audience, keys } = options;
   const clock = options.clock ?? systemClock;
-  const cache = new BoundedCache<string, CachedToken>(options.cacheSize ?? 10_000);
+  const cache = new BoundedCache<string, CachedToken>(options.cacheSize ?? DEFAULTS.cacheEntries);
   const maxTokenBytes = options.maxTokenBytes ?? 8_192;
   const bounds = tokenTimeBounds(options);
 
@@ -142,7 +143,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
 /** Resolves and checks the time bounds; throws a `TypeError` that names a bad option. */
 export function tokenTimeBounds(options: { clockTolerance?: number | undefined; maxTokenLifetime?: number | undefined }): TokenTimeBounds {
-  const bounds = { clockTolerance: options.clockTolerance ?? 60, maxTokenLifetime: options.maxTokenLifetime ?? 86_400 };
+  const bounds = { clockTolerance: options.clockTolerance ?? DEFAULTS.clockToleranceSeconds, maxTokenLifetime: options.maxTokenLifetime ?? DEFAULTS.maxTokenLifetimeSeconds };
   for (const [name, value] of Object.entries(bounds)) {
     if (!(Number.isSafeInteger(value) && value >= 0)) throw new TypeError(`"${name}" must be a non-negative integer of seconds`);
   }

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
 import { rebuildChallenge, rebuildSubgraphChallenges, type ChallengeContext } from './subgraphChallenge.js';
 import { joinGraphNames, loadSupergraph, SubgraphUnreachable, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
+import { DEFAULTS } from '../defaults.js';
 
 export type { SubgraphConfig, SupergraphSource } from './supergraph.js';
 export { fetchSubgraphSdl, loadSupergraph } from './supergraph.js';
@@ -73,7 +74,7 @@ export function buildGeneration(
       const config = configured.get(name);
       const route: SubgraphRoute = {
         name,
-        timeoutMs: config?.timeoutMs ?? 5_000,
+        timeoutMs: config?.timeoutMs ?? DEFAULTS.timeoutMs,
         maxResponseBytes: config?.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
         forwardAuthorization: config?.forwardAuthorization === true,
         signer: options.signer,

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { BoundedCache } from '../auth/boundedCache.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface GatewayJwksOptions {
   /** Milliseconds before a `kid` that forced a refetch may force another. Default 30 000. */
@@ -20,9 +21,9 @@ export interface GatewayJwksOptions {
  * refused until one of them allows the next refetch.
  */
 export function createGatewayJwks(url: URL, options: GatewayJwksOptions = {}): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(url, { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  const remote = createRemoteJWKSet(url, { cooldownDuration: DEFAULTS.jwksCooldownMs, timeoutDuration: DEFAULTS.timeoutMs });
   const now = options.now ?? Date.now;
-  const perKid = options.perKidIntervalMs ?? 30_000;
+  const perKid = options.perKidIntervalMs ?? DEFAULTS.jwksCooldownMs;
   const global = options.globalIntervalMs ?? 1_000;
   const forcedAt = new BoundedCache<string, true>(1_000);
   let lastForced = -Infinity;

@@ -7,6 +7,7 @@ import type { StepUpState } from '../graphql/context.js';
 import { effectiveLevel, type Ladder } from '../stepup/ladder.js';
 import type { Requirement } from '../stepup/requirement.js';
 import { requestDigest, TXN_TOKEN_HEADER, TXN_TOKEN_TYPE, type SubgraphRequest } from './txnToken.js';
+import { DEFAULTS } from '../defaults.js';
 
 export { TXN_TOKEN_HEADER, TXN_TOKEN_TYPE, requestDigest, type SubgraphRequest } from './txnToken.js';
 
@@ -102,7 +103,7 @@ export async function createIdentitySigner(options: { issuer: string; keyFile?: 
   // What stays the same for a caller's requests is serialized once: `"sub":…,"tctx":{…}`. What must not
   // (txn, digest, audience, times) is written per request, and every request is signed: a signed token
   // reused across requests is what a replay needs.
-  const contexts = new BoundedCache<string, string>(options.cacheSize ?? 10_000);
+  const contexts = new BoundedCache<string, string>(options.cacheSize ?? DEFAULTS.cacheEntries);
   return {
     issuer,
     jwks: Object.freeze({ keys: Object.freeze(published) }),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Kind, parse } from 'graphql';
 import { composeSupergraph } from './compose.js';
 import { IDENTITY_HEADER, type IdentitySigner } from './identity.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
 export interface SubgraphConfig {
@@ -59,7 +60,7 @@ export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: Identit
         [IDENTITY_HEADER]: signer.sign({ passed: [] }, subgraph.name, now, request),
       },
       body: JSON.stringify(request),
-      signal: AbortSignal.timeout(subgraph.timeoutMs ?? 5_000),
+      signal: AbortSignal.timeout(subgraph.timeoutMs ?? DEFAULTS.timeoutMs),
     });
     body = (await response.json()) as typeof body;
   } catch (error) {
