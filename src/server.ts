@@ -184,7 +184,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   function sendReadiness(res: ServerResponse): void {
     retryKeys();
     const failing: string[] = [];
-    if (!keysLoaded) failing.push(`the issuer's signing keys are not loaded (${issuer})`);
+    // The issuer's URL is in the warn log, not on the public listener: readiness names the check only.
+    if (!keysLoaded) failing.push("the issuer's signing keys are not loaded");
     if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
     if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
     else if (graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');

@@ -117,6 +117,12 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
 
   const executor: GatewayExecutor = async (requestContext) => {
     const generation = bySchema.get(requestContext.schema) ?? current;
+    // No operation to run (two and none named, a name the document lacks): the caller's mistake. graphql-js
+    // says which without executing anything, and Apollo answers it 400 OPERATION_RESOLUTION_FAILURE, as in
+    // single-server mode.
+    if (requestContext.operation === undefined || requestContext.operation === null) {
+      return execute({ schema: generation.shapeSchema, document: requestContext.document, operationName: requestContext.request.operationName ?? undefined });
+    }
     const context = requestContext.context as unknown as StepUpContext & { [CALLER_AUTHORIZATION]?: string };
     const state = context.stepUp;
     const planning = tracer.startSpan('step-up.plan');

@@ -23,14 +23,14 @@ describe('/healthz and /readyz', () => {
     }
   });
 
-  it('answers 503 naming the issuer while its keys cannot be loaded, and the process still answers /healthz', async () => {
+  it('answers 503 naming the issuer check, never its URL, while its keys cannot be loaded, and the process still answers /healthz', async () => {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: `http://127.0.0.1:${await freePort()}`, OIDC_AUDIENCE: 'guthib-api' });
     const { createGutHibGraph } = await import('../../examples/guthib/index.js');
     const gateway = await startGateway(config, { logger: SILENT, graph: createGutHibGraph(), warn: () => {} });
     try {
       const { status, body } = await readyz(gateway.url);
       expect(status).toBe(503);
-      expect(body.failing).toEqual([expect.stringMatching(/^the issuer's signing keys are not loaded/)]);
+      expect(body.failing).toEqual(["the issuer's signing keys are not loaded"]);
       expect((await fetch(new URL('/healthz', gateway.url))).status).toBe(200);
     } finally {
       await gateway.close();
