@@ -91,6 +91,8 @@ export interface Config {
   readonly cors: CorsConfig | undefined;
   /** `log`: `{ level?, destination?, pretty? }`, the structured log and audit trail (pino). Default info, stdout, pretty in dev mode. */
   readonly log: LogConfig;
+  /** `reload`: what a federated graph's reload (file change, SIGHUP) may do. */
+  readonly reload: ReloadConfig;
   /**
    * `metrics`: Prometheus metrics (`/metrics`), off by default. `{ port, host? }` serves them on a listener of
    * their own (host default `127.0.0.1`), never the public one; `{ onMainListener: true }` serves them beside
@@ -159,8 +161,17 @@ const FILE_KEYS = [
   'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
   'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
   'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
-  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors', 'log', 'metrics',
+  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors', 'log', 'metrics', 'reload',
 ] as const;
+
+export interface ReloadConfig {
+  /**
+   * `allowWeakening`: serve a reloaded supergraph that weakens the policy (a requirement dropped or lowered,
+   * as `policy diff` says), each weakening still audited. Default false: such a reload is refused and the
+   * current graph keeps serving. Start-up is not a reload: the first graph is served as it is.
+   */
+  readonly allowWeakening: boolean;
+}
 
 /** Builds the configuration; throws a `TypeError` that names the bad variable or key. */
 export function loadConfig(env: Environment, cwd: string = process.cwd()): Config {
@@ -223,7 +234,18 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     cors: corsOf(file['cors']),
     log: logOf(file['log'], cwd),
     metrics: metricsOf(file['metrics']),
+    reload: reloadOf(file['reload']),
   });
+}
+
+function reloadOf(value: unknown): ReloadConfig {
+  if (value === undefined) return { allowWeakening: false };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "reload" must be an object { allowWeakening? }');
+  const { allowWeakening = false, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new TypeError(`config "reload" has an unknown key "${unknown[0]}"`);
+  if (typeof allowWeakening !== 'boolean') throw new TypeError('config "reload.allowWeakening" must be true or false');
+  return { allowWeakening };
 }
 
 function logOf(value: unknown, cwd: string): LogConfig {

@@ -222,6 +222,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         check: (generation) => checkGraph(generation.schema, generation.policy),
         metrics,
         onWaiting: (subgraph) => void (waitingFor = subgraph),
+        allowWeakening: config.reload.allowWeakening,
+        onWeakened: (changes, served) => {
+          for (const change of changes) {
+            const outcome = served ? 'served' : 'refused';
+            metrics?.policyWeakenings.inc({ coordinate: change.coordinate, outcome });
+            logger.warn({ event: 'policy.weakened', coordinate: change.coordinate, change: change.reason, outcome }, `reload ${outcome}: it weakens ${change.coordinate} (${change.reason})`);
+          }
+        },
       });
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);

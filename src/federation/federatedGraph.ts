@@ -6,6 +6,7 @@ import { checkRequirement, meets } from '../graphql/enforce.js';
 import { guardSchemaInPlace } from '../graphql/guard.js';
 import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
+import { diffPolicies, type PolicyChange } from '../review/diff.js';
 import { tracer } from '../ops/trace.js';
 import type { Ladder } from '../stepup/ladder.js';
 import { createEgressCheck, type EgressCheck } from './egress.js';
@@ -48,6 +49,20 @@ export interface FederatedGraphOptions {
    * composed): readiness names it. A subgraph down at start is asked again with backoff, from 0.5 s to 10 s.
    */
   readonly onWaiting?: ((subgraph: string | undefined) => void) | undefined;
+  /** Serve a reload that weakens the policy (`reload.allowWeakening`). Default false: it is refused. */
+  readonly allowWeakening?: boolean | undefined;
+  /** Told each reload's weakenings (audit, metrics), and whether they are served. */
+  readonly onWeakened?: ((changes: readonly PolicyChange[], served: boolean) => void) | undefined;
+}
+
+/** A reload refused because it weakens the policy: the current graph keeps serving. */
+export class PolicyWeakenedError extends Error {
+  readonly changes: readonly PolicyChange[];
+  constructor(changes: readonly PolicyChange[]) {
+    super(`it weakens the policy (set "reload": { "allowWeakening": true } to serve it anyway): ${changes.map((change) => `${change.coordinate}: ${change.reason}`).join('; ')}`);
+    this.name = 'PolicyWeakenedError';
+    this.changes = changes;
+  }
 }
 
 export interface FederatedGraph {
@@ -189,6 +204,15 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     async reload() {
       const next = await build();
       if (next.supergraphSdl === current.supergraphSdl) return { changed: false };
+      // A reload never weakens policy silently: the same diff as `policy diff`, refused unless allowed.
+      const weakened = diffPolicies({ schema: current.schema, table: current.policy }, { schema: next.schema, table: next.policy }).filter((change) => change.kind === 'weakened');
+      if (weakened.length > 0) {
+        const allowed = options.allowWeakening === true;
+        options.onWeakened?.(weakened, allowed);
+        if (!allowed) {
+          throw new PolicyWeakenedError(weakened);
+        }
+      }
       bySchema.set(next.schema, next);
       current = next;
       for (const listener of listeners) listener({ apiSchema: next.schema, coreSupergraphSdl: next.supergraphSdl });

@@ -16,6 +16,7 @@ export interface GatewayMetrics {
   readonly subgraphRequests: Counter<'subgraph' | 'outcome'>;
   readonly subgraphDuration: Histogram<'subgraph'>;
   readonly policyCoordinates: Gauge;
+  readonly policyWeakenings: Counter<'coordinate' | 'outcome'>;
 }
 
 export function createGatewayMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -50,5 +51,11 @@ export function createGatewayMetrics(options: { processMetrics?: boolean } = {})
       registers,
     }),
     policyCoordinates: new Gauge({ name: 'stepup_gateway_policy_coordinates', help: 'Protected schema coordinates in the policy table served now', registers }),
+    policyWeakenings: new Counter({
+      name: 'stepup_gateway_policy_weakenings_total',
+      help: 'Coordinates a reloaded supergraph would weaken, by outcome (refused, or served with reload.allowWeakening)',
+      labelNames: ['coordinate', 'outcome'],
+      registers,
+    }),
   };
 }
