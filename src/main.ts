@@ -62,6 +62,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // SIGHUP: read the supergraph file again (or compose the subgraphs again) and swap it in if it is good.
   process.on('SIGHUP', () => reload(gateway, 'SIGHUP'));
+  // Under `npm start`, npm is this process's parent and passes on only SIGINT and SIGTERM: a SIGHUP sent to
+  // npm ends npm and would orphan the gateway. So the gateway names its own pid for reloads, and stops
+  // (as on SIGTERM) when the npm it was started by is gone, whatever ended it.
+  if (process.env['npm_lifecycle_event'] !== undefined) {
+    const parent = process.ppid;
+    console.log(`Reload the supergraph: kill -HUP ${process.pid} (this gateway's pid; npm does not pass SIGHUP on)`);
+    setInterval(() => {
+      if (process.ppid !== parent) stop('npm ended');
+    }, 1_000).unref();
+  }
   if (config.supergraph !== undefined) {
     const file = config.supergraph;
     watchFile(file, { interval: 1_000 }, (now, before) => {

@@ -50,6 +50,19 @@ describe('stopping', () => {
   }, 40_000);
 });
 
+describe('npm start and SIGHUP', () => {
+  it('stops the gateway, rather than orphaning it, when npm start ends on a SIGHUP it does not pass on', async () => {
+    const gateway = await startGatewayProcess({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience }, { npmStart: true });
+    expect(gateway.output()).toMatch(/Reload the supergraph: kill -HUP \d+ /);
+    process.kill(gateway.pid, 'SIGHUP');
+    await within(gateway.exited, 5_000);
+    // npm is gone at once; the gateway notices within a second or two, finishes, and frees its port.
+    const deadline = Date.now() + 12_000;
+    while ((await answers(gateway.url)) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+    expect(await answers(gateway.url)).toBe(false);
+  }, 40_000);
+});
+
 describe.skipIf(!hasRedisServer)('Redis down at start-up', () => {
   it('starts, serves anonymous callers, answers tokens with 503 SERVICE_UNAVAILABLE, and recovers when Redis comes', async () => {
     const port = await freePort();
