@@ -134,6 +134,11 @@ export interface Limits {
   readonly maxTokenBytes: number;
   /** `maxHeaderBytes`: all request headers together (Node answers 431 beyond). Default 16 384. */
   readonly maxHeaderBytes: number;
+  /**
+   * `maxSubgraphRequests`: requests to subgraphs one operation may cause (federated). Default 20. The
+   * requests beyond it are not sent: their part of the answer is `null` with `SUBGRAPH_REQUEST_LIMIT`.
+   */
+  readonly maxSubgraphRequests: number;
 }
 
 const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -144,6 +149,7 @@ const DEFAULT_LIMITS: Limits = Object.freeze({
   maxTokens: 10_000,
   maxTokenBytes: 8_192,
   maxHeaderBytes: 16_384,
+  maxSubgraphRequests: 20,
 });
 
 export interface PersistedDocumentsConfig {

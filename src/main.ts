@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   } else {
     console.log(`Accepting access tokens from ${gateway.issuer} for audience ${config.audience}`);
   }
+  if (process.env['npm_lifecycle_event'] !== undefined) {
+    console.log(`Reload the supergraph: kill -HUP ${process.pid} (this gateway's pid; npm does not pass SIGHUP on)`);
+  }
   console.log(`GraphQL gateway ready at ${gateway.url}`);
 
   let stopping = false;
@@ -67,7 +70,6 @@ async function main(): Promise<void> {
   // (as on SIGTERM) when the npm it was started by is gone, whatever ended it.
   if (process.env['npm_lifecycle_event'] !== undefined) {
     const parent = process.ppid;
-    console.log(`Reload the supergraph: kill -HUP ${process.pid} (this gateway's pid; npm does not pass SIGHUP on)`);
     setInterval(() => {
       if (process.ppid !== parent) stop('npm ended');
     }, 1_000).unref();

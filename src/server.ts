@@ -223,6 +223,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         metrics,
         onWaiting: (subgraph) => void (waitingFor = subgraph),
         allowWeakening: config.reload.allowWeakening,
+        maxSubgraphRequests: config.limits.maxSubgraphRequests,
         onWeakened: (changes, served) => {
           for (const change of changes) {
             const outcome = served ? 'served' : 'refused';

@@ -49,6 +49,8 @@ export interface FederatedGraphOptions {
    * composed): readiness names it. A subgraph down at start is asked again with backoff, from 0.5 s to 10 s.
    */
   readonly onWaiting?: ((subgraph: string | undefined) => void) | undefined;
+  /** Requests to subgraphs one operation may cause (`limits.maxSubgraphRequests`). Default 20. */
+  readonly maxSubgraphRequests?: number | undefined;
   /** Serve a reload that weakens the policy (`reload.allowWeakening`). Default false: it is refused. */
   readonly allowWeakening?: boolean | undefined;
   /** Told each reload's weakenings (audit, metrics), and whether they are served. */
@@ -84,6 +86,9 @@ export function buildGeneration(
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
   const stitched = getStitchedSchemaFromSupergraphSdl({
     supergraphSdl,
+    // Root fields of one operation bound for one subgraph go as one request (the executor merges them per
+    // execution context, which is each request's own: never across callers).
+    batch: true,
     httpExecutorOpts: ({ name: graph, endpoint }) => {
       const name = names.get(graph) ?? graph;
       const config = configured.get(name);
@@ -159,6 +164,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       authorization: context[CALLER_AUTHORIZATION],
       requestId: state.record?.requestId,
       challenged: [],
+      budget: { remaining: options.maxSubgraphRequests ?? 20 },
     };
     const upstream = await execute({
       schema: generation.schema,

@@ -22,6 +22,8 @@ export interface SubgraphCall {
   readonly requestId: string | undefined;
   /** The challenges subgraphs answered with, noted as their answers are read (`subgraphChallenge.ts`). */
   readonly challenged: SubgraphChallenge[];
+  /** Requests to subgraphs this execution may still make (`limits.maxSubgraphRequests`), counted down. */
+  budget: { remaining: number };
   /** The protected entry a request selects or carries that the caller may not have (`egress.ts`), if any. */
   readonly egress: (request: SubgraphRequest) => PolicyEntry | undefined;
 }
@@ -66,6 +68,9 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
   // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
   if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
+  // Bounded fan-out: the request beyond the operation's budget is not sent; its part of the answer fails alone.
+  if (call.budget.remaining <= 0) throw new SubgraphFetchError(name, 'SUBGRAPH_REQUEST_LIMIT', 'the operation used up limits.maxSubgraphRequests');
+  call.budget.remaining -= 1;
   // Each subgraph request gets its own token, bound to the document and variables in this very body.
   const sent = sentRequest(init?.body);
   if (sent === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request whose body is not a GraphQL JSON object was not sent');

@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 
 /** Why a subgraph could not answer; each is a stable `extensions.code` for the caller. */
-export type SubgraphFault = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE';
+export type SubgraphFault = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE' | 'SUBGRAPH_REQUEST_LIMIT';
 
 /** A subgraph request that failed below GraphQL: carried through the executor's errors to the gateway's `formatError`. */
 export class SubgraphFetchError extends Error {
@@ -19,6 +19,7 @@ const MESSAGES: Record<SubgraphFault, string> = {
   SUBGRAPH_UNAVAILABLE: 'A service this answer needs cannot be reached',
   SUBGRAPH_TIMEOUT: 'A service this answer needs did not answer in time',
   SUBGRAPH_BAD_RESPONSE: 'A service this answer needs answered with something that is not GraphQL',
+  SUBGRAPH_REQUEST_LIMIT: 'This operation needs more requests to the services behind the gateway than it may make (limits.maxSubgraphRequests)',
 };
 
 /** What the executor reports for transport failures it saw itself (no response, or one it could not read). */

@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'SUBGRAPH_TIMEOUT'
   /** Federated: a subgraph answered something that is not a GraphQL answer, or more than its `maxResponseBytes`. */
   | 'SUBGRAPH_BAD_RESPONSE'
+  /** Federated: the operation needed more subgraph requests than `limits.maxSubgraphRequests`; the rest were not sent. */
+  | 'SUBGRAPH_REQUEST_LIMIT'
   /** Federated: a subgraph's own error the gateway does not relay (INTERNAL_SERVER_ERROR, no code, a code of its own); its text goes to the log. */
   | 'SUBGRAPH_ERROR'
   /** A fault of the gateway's, never the caller's; details go to the log only. */
