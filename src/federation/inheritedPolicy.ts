@@ -43,10 +43,15 @@ export function withInheritedRequirements(table: PolicyTable, schema: GraphQLSch
     resolving.add(coordinate);
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
     const sources: PolicySource[] = [];
-    const requires = joins.requires.get(coordinate);
-    if (requires !== undefined) {
-      for (const required of fieldsOfSet(schema, typeName, requires)) {
-        const inherited = entryOf(required);
+    // Its own @requires, and one on the same field of an interface it implements (an @interfaceObject's field
+    // is the interface's in the supergraph; the set is read on the interface, every implementation counted).
+    const type = schema.getType(typeName);
+    const owners = [typeName, ...(isObjectType(type) ? type.getInterfaces().map((iface) => iface.name) : [])];
+    for (const owner of owners) {
+      const requires = joins.requires.get(`${owner}.${fieldName}`);
+      if (requires === undefined) continue;
+      for (const required of fieldsOfSet(schema, owner, requires)) {
+        const inherited = required === coordinate ? undefined : entryOf(required);
         if (inherited !== undefined) sources.push(inheritedSource('requires', required, inherited));
       }
     }

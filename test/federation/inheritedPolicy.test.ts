@@ -50,6 +50,14 @@ describe('requirements inherited through the planner', () => {
     expect(table.fields.get('User.badge')).toMatchObject({ requirement: { level: 'HIGH' }, sources: [{ kind: 'key', coordinate: 'User.code' }] });
   });
 
+  it('gives a field an @interfaceObject adds to every implementation the requirement of what it requires', () => {
+    const { table } = tableOf({
+      media: 'type Query { media: [Media!]! } interface Media @key(fields: "id") { id: ID! secret: String @isAuthenticated(acrValue: HIGH) } type Book implements Media @key(fields: "id") { id: ID! secret: String @isAuthenticated(acrValue: HIGH) }',
+      reviews: 'type Media @key(fields: "id") @interfaceObject { id: ID! secret: String @external reviewHint: String @requires(fields: "secret") }',
+    });
+    expect(table.fields.get('Book.reviewHint')).toMatchObject({ requirement: { level: 'HIGH' }, sources: [{ kind: 'requires', coordinate: 'Book.secret' }] });
+  });
+
   it('leaves alone a field whose @requires selects nothing protected', () => {
     const { table } = tableOf({ vault: `${VAULT} extend type User { name: String }`, lab: 'type User @key(fields: "id") { id: ID! name: String @external greeting: String @requires(fields: "name") }' });
     expect(table.fields.has('User.greeting')).toBe(false);

@@ -23,8 +23,8 @@ const USERS = ['alice', 'bob', 'carol'];
 
 const SUBGRAPHS = {
   vault: {
-    sdl: `${header} type User @key(fields: "id") { id: ID! vaultPin: String @isAuthenticated(acrValue: HIGH) }`,
-    resolvers: { User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, vaultPin: `PIN-${ref.id}` }) } },
+    sdl: `${header} type User @key(fields: "id") { id: ID! vaultPin: String @isAuthenticated(acrValue: HIGH) code: String @shareable @isAuthenticated(acrValue: HIGH) }`,
+    resolvers: { User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, vaultPin: `PIN-${ref.id}`, code: `CODE-${ref.id}` }) } },
     enforces: false,
   },
   lab: {
@@ -57,6 +57,11 @@ const SUBGRAPHS = {
     sdl: `${header} type User @key(fields: "id") { id: ID! email: String @isAuthenticated(acrValue: MEDIUM) }`,
     resolvers: { User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, email: `${ref.id}@example.test` }) } },
     enforces: true,
+  },
+  badges: {
+    sdl: `${header} type User @key(fields: "id code") { id: ID! code: String @shareable badge: String }`,
+    resolvers: { User: { __resolveReference: (ref: { id: string; code?: unknown }) => ({ ...ref, badge: `badge:${JSON.stringify(ref.code)}` }) } },
+    enforces: false,
   },
   notes: {
     sdl: `${header}
@@ -165,6 +170,21 @@ describe('a field that @requires a protected field', () => {
     expect(body.errors).toMatchObject([{ path: ['viewer', 'emailEcho'], extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'MEDIUM' } }]);
     expect(received.map((entry) => entry.subgraph)).toEqual(['lab']);
     expect(upstream()).not.toContain('email');
+  });
+});
+
+describe('a field reached only through a key with a protected field', () => {
+  it('is refused to a bronze caller, and the key field is never fetched nor sent as a representation', async () => {
+    const { body } = await ask('{ viewer { login badge } }', await bronze());
+    expect(body.data).toEqual({ viewer: { login: 'alice', badge: null } });
+    expect(body.errors).toMatchObject([{ path: ['viewer', 'badge'], extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'HIGH' } }]);
+    expect(received.map((entry) => entry.subgraph)).toEqual(['lab']);
+    expect(upstream()).not.toMatch(/code|CODE-/);
+  });
+
+  it('is served to a gold caller through the key', async () => {
+    const { body } = await ask('{ viewer { badge } }', await gold());
+    expect(body).toEqual({ data: { viewer: { badge: 'badge:"CODE-alice"' } } });
   });
 });
 
