@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWTVerifyGetKey } from 'jose';
@@ -18,7 +17,8 @@ import { createCors } from './http/cors.js';
 import type { Logger } from 'pino';
 import type { Ops } from './ops/audit.js';
 import { createLogger } from './ops/log.js';
-import { createGatewayMetrics, type GatewayMetrics } from './ops/metrics.js';
+import { createGatewayMetrics } from './ops/metrics.js';
+import { listenForMetrics, sendMetrics } from './ops/metricsServer.js';
 import { graphqlSearch, requestUrl, sendErrors, sendJson } from './http/respond.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
@@ -85,8 +85,6 @@ export interface IdentityPublication {
 }
 
 const systemClock = (): number => Math.floor(Date.now() / 1000);
-/** RFC 8707 wants an absolute URI for the resource indicator; the tokens' `aud` is still OIDC_AUDIENCE. */
-export const DEV_RESOURCE = 'urn:guthib:api';
 
 /**
  * Builds the gateway from its configuration and starts listening. Programmer mistakes (a schema
@@ -132,7 +130,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
   let cors = config.cors === undefined ? undefined : createCors(config.cors);
   let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;
-  let idp: Awaited<ReturnType<(typeof import('./idp/devProvider.js'))['createDevProvider']>> | undefined;
+  let idp: import('./devMode.js').DevMode['idp'] | undefined;
   let issuer = config.issuer ?? '';
 
   function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
@@ -271,29 +269,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     ).finally(() => void (loadingKeys = false));
   };
 
-  // Dev mode serves its own OpenID Provider at this origin, signing with the dev key: tokens from its
-  // login pages and from `npm run token` are the same kind of token.
-  const devSecret = randomBytes(24).toString('base64url');
-  // Dev mode's demo web app, on an origin of its own: allowed by CORS unless "cors" says otherwise.
-  const demo = devKey === undefined ? undefined : await (await import('./demo/server.js')).startDemoServer({ host: config.host, port: config.port === 0 || config.port === 65_535 ? 0 : config.port + 1, issuer, graphql: `${origin}/graphql`, ladder: config.ladder, warn });
-  cors ??= demo === undefined ? undefined : createCors({ origins: [demo.origin], credentials: false });
-  // Loaded only in dev mode: importing the gateway never loads oidc-provider.
-  idp =
-    devKey === undefined
-      ? undefined
-      : await (await import('./idp/devProvider.js')).createDevProvider({
-          issuer,
-          signingJwk: devKey.privateJwk,
-          gatewayAudience: config.audience,
-          gatewayResource: DEV_RESOURCE,
-          accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
-          clients: {
-            web: { redirectUris: [`${issuer}/`, demo!.redirectUri], postLogoutRedirectUris: [`${issuer}/`, demo!.url], backchannelLogoutUri: `${issuer}/backchannel-logout` },
-            gateway: { clientSecret: devSecret },
-          },
-          log: warn,
-        });
-  const introspectionClient = config.introspectionClient ?? (idp === undefined ? undefined : { id: 'guthib-gateway', secret: devSecret });
+  // Dev mode (no OIDC_ISSUER): its own provider at this origin and the demo app on another, loaded only then.
+  const dev = devKey === undefined ? undefined : await (await import('./devMode.js')).startDevMode({ config, devKey, issuer, origin, warn });
+  cors ??= dev?.cors;
+  idp = dev?.idp;
+  const demo = dev?.demo;
+  const introspectionClient = config.introspectionClient ?? dev?.introspectionClient;
 
   logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations, log: logger });
   graphql = createGraphQLEndpoint({
@@ -342,32 +323,6 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await metricsServer?.close();
       await closeState();
     },
-  };
-}
-
-/** Prometheus's text format, from the gateway's own registry. */
-function sendMetrics(res: ServerResponse, metrics: GatewayMetrics): Promise<void> {
-  return metrics.registry.metrics().then((text) => {
-    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-    res.end(text);
-  });
-}
-
-/** A listener of its own for `/metrics`, on loopback by default: never the public one. */
-async function listenForMetrics(host: string, port: number, metrics: GatewayMetrics): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    if (requestUrl(req.url)?.pathname !== '/metrics' || req.method !== 'GET') return sendErrors(res, 404, 'NOT_FOUND_PATH', 'Metrics are at /metrics');
-    sendMetrics(res, metrics).catch(() => sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Metrics cannot be read'));
-  });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, done);
-  });
-  const address = server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${shown}:${address.port}/metrics`,
-    close: () => new Promise((done) => server.close(() => done())),
   };
 }
 
