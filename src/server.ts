@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWTVerifyGetKey } from 'jose';
 import { loadDevKey, type DevKey } from './auth/devIssuer.js';
@@ -19,7 +19,7 @@ import type { Ops } from './ops/audit.js';
 import { createLogger } from './ops/log.js';
 import { createGatewayMetrics } from './ops/metrics.js';
 import { listenForMetrics, sendMetrics } from './ops/metricsServer.js';
-import { graphqlSearch, requestUrl, sendErrors, sendJson } from './http/respond.js';
+import { createRouter, type Routes } from './http/router.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
 import { lintPolicy } from './review/lint.js';
@@ -127,72 +127,31 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     options.supergraph === undefined
       ? undefined
       : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile, devKeyDir: devKey === undefined ? undefined : config.devKeyDir });
-  // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
-  let cors = config.cors === undefined ? undefined : createCors(config.cors);
-  let graphql: ((req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>) | undefined;
-  let idp: import('./devMode.js').DevMode['idp'] | undefined;
   let issuer = config.issuer ?? '';
-
-  function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
-    // The request target of nearly every request: no URL to parse (`new URL` costs a microsecond).
-    const search = graphqlSearch(req.url);
-    const url = search === undefined ? requestUrl(req.url) : undefined;
-    if (search !== undefined || url?.pathname === '/graphql') {
-      if (cors !== undefined) {
-        if (cors.preflight(req, res)) return;
-        for (const [name, value] of Object.entries(cors.headersFor(req))) res.setHeader(name, value);
-      }
-      if (graphql === undefined) return sendErrors(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; retry shortly', { 'retry-after': '1' });
-      return graphql(req, res, search ?? url!.search);
-    }
-    // A target no URL parser accepts (`//[/`, `http://a:99999/`) is the client's mistake, and the
-    // connection may be out of step: answer 400 and close it (RFC 9112 §3.2).
-    if (url === undefined) return sendErrors(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL', { connection: 'close' });
-    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (url.pathname === '/readyz') return sendReadiness(res);
-    if (metrics !== undefined && config.metrics?.onMainListener === true && url.pathname === '/metrics') return sendMetrics(res, metrics);
-    if (signer !== undefined && url.pathname === IDENTITY_JWKS_PATH && req.method === 'GET') return sendJson(res, 200, signer.jwks, { 'cache-control': 'public, max-age=300' });
-    if (url.pathname === '/backchannel-logout' && logout !== undefined) return logout(req, res);
-    if (idp !== undefined && url.pathname === '/' && req.method === 'GET') return import('./idp/demoApp.js').then((demo) => demo.sendDemoApp(res, issuer));
-    if (idp !== undefined) return idp.handle(req, res, url.pathname);
-    return sendErrors(res, 404, 'NOT_FOUND_PATH', `Nothing is served at ${url.pathname}; GraphQL is at /graphql`);
-  }
-
-  function route(req: IncomingMessage, res: ServerResponse): void {
-    // Everything a request reaches is caught here: a throw, synchronous or not, becomes a 500 for that
-    // request and never an uncaught exception that ends the process.
-    let handled: Promise<void> | void;
-    try {
-      handled = dispatch(req, res);
-    } catch (error) {
-      handled = Promise.reject(error);
-    }
-    handled?.catch((error: unknown) => {
-      // Never a partial answer and never the error's details: the logs get the message, the caller a 500.
-      console.error('request failed:', (error as Error).message);
-      if (!res.headersSent) sendErrors(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.destroy();
-    });
-  }
   // Keys given, or dev mode's own key: loaded from the start; an issuer's: once its JWKS has been read.
   let keysLoaded = options.keys !== undefined || config.issuer === undefined;
   let loadingKeys = false;
   let retryKeys = (): void => undefined;
-  /** `/readyz`: 200 when tokens can be checked, the shared state answers and the graph is built; else 503 naming what is not. */
-  function sendReadiness(res: ServerResponse): void {
-    retryKeys();
-    const failing: string[] = [];
-    // The issuer's URL is in the warn log, not on the public listener: readiness names the check only.
-    if (!keysLoaded) failing.push("the issuer's signing keys are not loaded");
-    if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
-    if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
-    else if (graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
-    sendJson(res, failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing });
-  }
   /** The subgraph the first composition waits for, while one does not answer. */
   let waitingFor: string | undefined;
-  let logout: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
-  httpServer.on('request', route);
+  const routes: Routes = {
+    // Browsers on the configured origins may call /graphql and read its WWW-Authenticate challenge.
+    cors: config.cors === undefined ? undefined : createCors(config.cors),
+    /** `/readyz`: tokens can be checked, the shared state answers and the graph is built; else what is not. */
+    readiness() {
+      retryKeys();
+      const failing: string[] = [];
+      // The issuer's URL is in the warn log, not on the public listener: readiness names the check only.
+      if (!keysLoaded) failing.push("the issuer's signing keys are not loaded");
+      if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
+      if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
+      else if (routes.graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
+      return failing;
+    },
+    metrics: metrics !== undefined && config.metrics?.onMainListener === true ? (_req, res) => sendMetrics(res, metrics) : undefined,
+    identityJwks: signer === undefined ? undefined : { path: IDENTITY_JWKS_PATH, jwks: signer.jwks },
+  };
+  httpServer.on('request', createRouter(routes));
 
   await new Promise<void>((done, fail) => {
     httpServer.once('error', fail);
@@ -271,13 +230,18 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Dev mode (no OIDC_ISSUER): its own provider at this origin and the demo app on another, loaded only then.
   const dev = devKey === undefined ? undefined : await (await import('./devMode.js')).startDevMode({ config, devKey, issuer, origin, warn });
-  cors ??= dev?.cors;
-  idp = dev?.idp;
+  routes.cors ??= dev?.cors;
+  if (dev !== undefined) {
+    routes.devProvider = {
+      handle: (req, res, pathname) => dev.idp.handle(req, res, pathname),
+      home: (res) => import('./idp/demoApp.js').then((demoApp) => demoApp.sendDemoApp(res, issuer)),
+    };
+  }
   const demo = dev?.demo;
   const introspectionClient = config.introspectionClient ?? dev?.introspectionClient;
 
-  logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations, log: logger });
-  graphql = createGraphQLEndpoint({
+  routes.logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations, log: logger });
+  routes.graphql = createGraphQLEndpoint({
     apollo,
     verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient, metrics }),
     revocations,
