@@ -19,7 +19,13 @@ import { resolve } from 'node:path';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { BASE_SDL, createInMemorySource as benchSource, createLoaders as benchLoaders, resolvers as benchResolvers, type Principal as BenchPrincipal } from './guthib.js';
+import {
+  BASE_SDL,
+  createInMemorySource as benchSource,
+  createLoaders as benchLoaders,
+  resolvers as benchResolvers,
+  type Principal as BenchPrincipal,
+} from './guthib.js';
 import { AUDIENCE, DEFAULT_KEYS_FILE, generateKeys, ISSUER, localKeySet, mintToken, readKeys } from './keys.js';
 import { plainHandler } from './plainHttp.js';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -210,7 +216,24 @@ async function sides(build: Build) {
   };
   const { createLoaders } = (await import('../examples/guthib/loaders.js')) as typeof import('../examples/guthib/loaders.js');
   const exampleContext = async () => ({ viewer: 'alice', loaders: createLoaders(exampleSource) });
-  return { m, config, graph, stepUpSchema, policy, ladder, revocations, verifier, gatewayApollo, endpoint, routed, principal, caller, gatewayContext, exampleContext, clock };
+  return {
+    m,
+    config,
+    graph,
+    stepUpSchema,
+    policy,
+    ladder,
+    revocations,
+    verifier,
+    gatewayApollo,
+    endpoint,
+    routed,
+    principal,
+    caller,
+    gatewayContext,
+    exampleContext,
+    clock,
+  };
 }
 
 const src = await sides('src');
@@ -250,7 +273,10 @@ const wholeRequest = (name: string, h: (req: IncomingMessage, res: ServerRespons
 });
 
 const httpRequest = () => {
-  const headers = new HeaderMap([['content-type', 'application/json'], ['authorization', AUTHORIZATION]]);
+  const headers = new HeaderMap([
+    ['content-type', 'application/json'],
+    ['authorization', AUTHORIZATION],
+  ]);
   return { method: 'POST', headers, search: '', body: JSON.parse(BODY.toString()) as unknown };
 };
 const searchOf = '';
@@ -262,17 +288,21 @@ const VARIANTS: Variant[] = [
   wholeRequest('L3 + resolve-time guards (applyStepUpGuards)', plainHandler(guardedApollo, src.gatewayContext)),
   wholeRequest('L4 + stepUp plugin (didResolveOperation, responseForOperation, willSendResponse)', plainHandler(pluginApollo, src.gatewayContext)),
   wholeRequest('L5 + createApollo options (validation rules, csrf, formatError, drain…)', plainHandler(src.gatewayApollo, src.gatewayContext)),
-  wholeRequest('L6 gateway endpoint (body, auth, revocations, trusted docs, state)', ((req: IncomingMessage, res: ServerResponse) => src.endpoint(req, res, '')) as never),
+  wholeRequest('L6 gateway endpoint (body, auth, revocations, trusted docs, state)', ((req: IncomingMessage, res: ServerResponse) =>
+    src.endpoint(req, res, '')) as never),
   wholeRequest('L7 + route/dispatch (new URL, promise) = whole gateway, tsx', src.routed),
   wholeRequest('L7d whole gateway, compiled dist/ (no tsx __name)', dist.routed),
   wholeRequest('L6d gateway endpoint, compiled dist/', ((req: IncomingMessage, res: ServerResponse) => dist.endpoint(req, res, '')) as never),
   // The endpoint's steps one by one (tsx), each on its own. The fake request is part of some: subtract P0.
   { name: 'P0 fakeRequest() alone (harness cost, in the P rows that read a request)', run: () => fakeRequest() },
-  { name: 'P tsx keepNames: a closure + __name (Object.defineProperty name)', run: () => Object.defineProperty(async () => 1, 'name', { value: 'context', configurable: true }) },
+  {
+    name: 'P tsx keepNames: a closure + __name (Object.defineProperty name)',
+    run: () => Object.defineProperty(async () => 1, 'name', { value: 'context', configurable: true }),
+  },
   { name: 'P tsx keepNames: a closure alone', run: () => async () => 1 },
   { name: 'P readBody (for await, limit, content-type regex, JSON.parse)', run: () => src.m.respond.readBody(fakeRequest(), 1_048_576) },
   {
-    name: 'P plain body read (for await, JSON.parse): the baseline\'s',
+    name: "P plain body read (for await, JSON.parse): the baseline's",
     run: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of fakeRequest() as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -281,7 +311,10 @@ const VARIANTS: Variant[] = [
   },
   { name: 'P requestUrl (new URL)', run: () => src.m.respond.requestUrl('/graphql') },
   { name: 'P graphqlSearch (the /graphql fast path)', run: () => (src.m.respond as { graphqlSearch?: (t: string) => unknown }).graphqlSearch?.('/graphql') },
-  { name: 'P authenticate (rawHeaders, bearer regex, cache, revocations)', run: () => src.m.authenticate.authenticate(fakeRequest(), searchOf, src.verifier, src.revocations, src.config.realm) },
+  {
+    name: 'P authenticate (rawHeaders, bearer regex, cache, revocations)',
+    run: () => src.m.authenticate.authenticate(fakeRequest(), searchOf, src.verifier, src.revocations, src.config.realm),
+  },
   { name: 'P verifier.verify (token cache hit, the same string)', run: () => src.verifier.verify(token) },
   { name: 'P verifier.verify (token cache hit, a fresh string)', run: () => src.verifier.verify(AUTHORIZATION_BYTES.toString('latin1', 7)) },
   {
@@ -296,13 +329,24 @@ const VARIANTS: Variant[] = [
   },
   {
     name: 'P resolvePersisted',
-    run: () => src.m.trusted.resolvePersisted({ manifest: undefined, partnerClients: new Set(), requireForAll: false }, { method: 'POST', body: { query: QUERY }, search: '' }, undefined),
+    run: () =>
+      src.m.trusted.resolvePersisted(
+        { manifest: undefined, partnerClients: new Set(), requireForAll: false },
+        { method: 'POST', body: { query: QUERY }, search: '' },
+        undefined,
+      ),
   },
   { name: 'P context: createStepUpState + createContext + spread', run: () => src.gatewayContext() },
   { name: 'P context: bench (5 DataLoaders)', run: () => benchContext() },
   { name: 'P graphQLRequestOf (HeaderMap)', run: () => src.m.respond.graphQLRequestOf(fakeRequest(), 'POST', '', undefined) },
-  { name: 'P executeHTTPGraphQLRequest, gateway Apollo', run: () => src.gatewayApollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpRequest(), context: src.gatewayContext }) },
-  { name: 'P executeHTTPGraphQLRequest, plain Apollo', run: () => plainApollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpRequest(), context: benchContext }) },
+  {
+    name: 'P executeHTTPGraphQLRequest, gateway Apollo',
+    run: () => src.gatewayApollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpRequest(), context: src.gatewayContext }),
+  },
+  {
+    name: 'P executeHTTPGraphQLRequest, plain Apollo',
+    run: () => plainApollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpRequest(), context: benchContext }),
+  },
 ];
 
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());

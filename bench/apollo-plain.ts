@@ -35,7 +35,17 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { plainHandler } from './plainHttp.js';
-import { BASE_SDL, createInMemorySource, createLoaders, HOST, portFromArgs, reportCpuOnSignal, resolvers, type GutHibContext, type Principal } from './guthib.js';
+import {
+  BASE_SDL,
+  createInMemorySource,
+  createLoaders,
+  HOST,
+  portFromArgs,
+  reportCpuOnSignal,
+  resolvers,
+  type GutHibContext,
+  type Principal,
+} from './guthib.js';
 
 const ALICE: Principal = Object.freeze({ subject: 'alice', expiresAt: Number.MAX_SAFE_INTEGER, claims: {} });
 const source = createInMemorySource();

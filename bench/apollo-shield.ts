@@ -13,7 +13,16 @@ import { applyMiddleware } from 'graphql-middleware';
 import { allow, rule, shield } from 'graphql-shield';
 import { createVerifier } from './auth.js';
 import {
-  BASE_SDL, createInMemorySource, createLoaders, HOST, nowSeconds, portFromArgs, refusal, reportCpuOnSignal, requirementOf, resolvers,
+  BASE_SDL,
+  createInMemorySource,
+  createLoaders,
+  HOST,
+  nowSeconds,
+  portFromArgs,
+  refusal,
+  reportCpuOnSignal,
+  requirementOf,
+  resolvers,
   type GutHibContext,
 } from './guthib.js';
 

@@ -35,10 +35,7 @@ class BoundedCache<K, V> {
 }
 
 export type Outcome =
-  | { kind: 'anonymous' }
-  | { kind: 'principal'; principal: Principal }
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'malformed'; reason: string };
+  { kind: 'anonymous' } | { kind: 'principal'; principal: Principal } | { kind: 'invalid'; reason: string } | { kind: 'malformed'; reason: string };
 
 export interface Verifier {
   /** Reads `Authorization` and verifies the bearer token; never throws. */

@@ -87,7 +87,13 @@ const FIELDS: Scenario[] = [1, 10, 100].flatMap((n) => [
 /** The baseline beside the former one (startStandaloneServer, cache-control plugin on), to show what the fix changed. */
 const BASELINES: Scenario[] = [
   MAIN[0]!,
-  { name: '(1x) apollo-plain, standalone + cache control (former baseline)', server: 'apollo-plain', env: { BENCH_PLAIN: 'standalone' }, query: QUERY, expected: EXPECTED_DATA },
+  {
+    name: '(1x) apollo-plain, standalone + cache control (former baseline)',
+    server: 'apollo-plain',
+    env: { BENCH_PLAIN: 'standalone' },
+    query: QUERY,
+    expected: EXPECTED_DATA,
+  },
 ];
 const SETS: Record<string, Scenario[]> = { main: MAIN, fields: FIELDS, all: [...MAIN, ...FIELDS], baselines: BASELINES };
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((prefix) => prefix.trim());
@@ -138,7 +144,13 @@ async function waitQuiet(): Promise<number> {
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
 interface Sample {
-  rps: number; p50: number; p99: number; cpuUsPerReq: number; cpuUsPerReqSelf: number; requests: number; bad: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUsPerReq: number;
+  cpuUsPerReqSelf: number;
+  requests: number;
+  bad: number;
   /** Server CPU / wall time: 1.0 = its core saturated. */
   serverLoad: number;
   /** This process (autocannon) CPU / wall time. */
@@ -150,7 +162,16 @@ const samples = new Map<string, Sample[]>(NAMES.map((n) => [n, []]));
 const bodies = new Map<string, string>();
 
 function run(scenario: Scenario, url: string, seconds: number, expectBody?: string): Promise<autocannon.Result> {
-  return autocannon({ url, method: 'POST', headers: headersOf(scenario), body: bodyOf(scenario), connections: CONNECTIONS, pipelining: PIPELINING, duration: seconds, expectBody });
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: headersOf(scenario),
+    body: bodyOf(scenario),
+    connections: CONNECTIONS,
+    pipelining: PIPELINING,
+    duration: seconds,
+    expectBody,
+  });
 }
 
 const RETRIES = num('BENCH_RETRIES', 1);

@@ -106,7 +106,11 @@ async function start(gateway: Gateway, token: string): Promise<Running> {
   });
 }
 
-async function post(url: string, query: string, token: string | undefined): Promise<{ status: number; text: string; body: { data?: unknown; errors?: unknown[] } }> {
+async function post(
+  url: string,
+  query: string,
+  token: string | undefined,
+): Promise<{ status: number; text: string; body: { data?: unknown; errors?: unknown[] } }> {
   const res = await fetch(url, { method: 'POST', headers: headersFor(token), body: JSON.stringify({ query }) });
   const text = await res.text();
   return { status: res.status, text, body: JSON.parse(text) as { data?: unknown; errors?: unknown[] } };
@@ -116,7 +120,13 @@ async function post(url: string, query: string, token: string | undefined): Prom
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 // ---------------------------------------------------------------------------------------- checks
-interface SliceResult { gateway: string; slice: string; subgraphRequestsPerRequest: number; errors: number; data: unknown }
+interface SliceResult {
+  gateway: string;
+  slice: string;
+  subgraphRequestsPerRequest: number;
+  errors: number;
+  data: unknown;
+}
 const sliceResults: SliceResult[] = [];
 let dedupe: { pass: boolean; detail: string } | undefined;
 const SLICE_REQUESTS = 50;
@@ -151,13 +161,16 @@ if (CHECKS) {
         const answers = await Promise.all(Array.from({ length: 2 * K }, (_, i) => post(server.url, query, i % 2 === 0 ? alice : bob)));
         await settle();
         const received = backend.drain();
-        const wrong = answers.filter((a, i) => (a.body.data as { viewer?: { login?: string } } | undefined)?.viewer?.login !== (i % 2 === 0 ? 'alice' : 'bob')).length;
+        const wrong = answers.filter(
+          (a, i) => (a.body.data as { viewer?: { login?: string } } | undefined)?.viewer?.login !== (i % 2 === 0 ? 'alice' : 'bob'),
+        ).length;
         const bySubgraphAndSub = new Map<string, number>();
         for (const r of received) bySubgraphAndSub.set(`${r.subgraph} ${r.sub}`, (bySubgraphAndSub.get(`${r.subgraph} ${r.sub}`) ?? 0) + 1);
         const counts = ['accounts alice', 'accounts bob', 'repositories alice', 'repositories bob'].map((key) => bySubgraphAndSub.get(key) ?? 0);
         dedupe = {
           pass: wrong === 0 && counts.every((c) => c === K) && received.length === 4 * K,
-          detail: `${2 * K} concurrent requests (${K} alice, ${K} bob): ${wrong} answered another caller's viewer; subgraph documents ` +
+          detail:
+            `${2 * K} concurrent requests (${K} alice, ${K} bob): ${wrong} answered another caller's viewer; subgraph documents ` +
             `accounts alice/bob ${counts[0]}/${counts[1]}, repositories alice/bob ${counts[2]}/${counts[3]} (expected ${K} each)`,
         };
         console.log(`dedupe check: ${dedupe.pass ? 'pass' : 'FAIL'}: ${dedupe.detail}`);
@@ -222,8 +235,13 @@ async function measure(round: number, server: Running, token: string, expectBody
   const machine0 = machineBusyMicros();
   const t0 = performance.now();
   const r = await autocannon({
-    url: server.url, method: 'POST', headers: headersFor(token), body: JSON.stringify({ query: QUERY }),
-    connections: CONNECTIONS, duration: DURATION, expectBody,
+    url: server.url,
+    method: 'POST',
+    headers: headersFor(token),
+    body: JSON.stringify({ query: QUERY }),
+    connections: CONNECTIONS,
+    duration: DURATION,
+    expectBody,
   });
   const wallUs = (performance.now() - t0) * 1000;
   const cpu1 = procCpuMicros(server.pid);
@@ -254,7 +272,8 @@ const started = Date.now();
 const machine = `${cpus().length}× ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 console.log(
   `machine: ${machine}; ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${DURATION}s per run, ${ROUNDS} rounds; ` +
-    (PIN ? 'gateway pinned to CPU 1, subgraphs + autocannon on CPU 0' : 'no CPU pinning') + `; hive JWT: ${HIVE_JWT}`,
+    (PIN ? 'gateway pinned to CPU 1, subgraphs + autocannon on CPU 0' : 'no CPU pinning') +
+    `; hive JWT: ${HIVE_JWT}`,
 );
 try {
   for (let round = 1; round <= ROUNDS; round++) {
@@ -268,7 +287,14 @@ try {
         if (first.status !== 200 || first.body.errors !== undefined || JSON.stringify(first.body.data) !== JSON.stringify(EXPECTED)) {
           throw new Error(`${gateway.name} answered ${first.status} ${first.text}`);
         }
-        await autocannon({ url: server.url, method: 'POST', headers: headersFor(token), body: JSON.stringify({ query: QUERY }), connections: CONNECTIONS, duration: WARMUP });
+        await autocannon({
+          url: server.url,
+          method: 'POST',
+          headers: headersFor(token),
+          body: JSON.stringify({ query: QUERY }),
+          connections: CONNECTIONS,
+          duration: WARMUP,
+        });
         const s = await measure(round, server, token, first.text);
         console.log(
           `round ${round} ${gateway.name.padEnd(32)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  ` +
@@ -290,7 +316,9 @@ try {
 // ---------------------------------------------------------------------------------------- report
 const med = (name: string, pick: (s: Sample) => number) => median(samples.get(name)?.map(pick) ?? []);
 console.log(`\nmedian of ${ROUNDS} rounds (bench took ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
-console.log('| gateway | req/s | p50 ms | p99 ms | gateway CPU µs/req | gateway load (cores) | subgraph requests / request | subgraph CPU µs/req | other procs (cores) |');
+console.log(
+  '| gateway | req/s | p50 ms | p99 ms | gateway CPU µs/req | gateway load (cores) | subgraph requests / request | subgraph CPU µs/req | other procs (cores) |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { name } of GATEWAYS) {
   console.log(
@@ -353,7 +381,16 @@ writeFileSync(
   JSON.stringify(
     {
       machine: { cpus: cpus().length, model: cpus()[0]?.model.trim(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-      settings: { rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pinned: PIN, hiveJwt: HIVE_JWT, query: QUERY, dedupeInflight: false },
+      settings: {
+        rounds: ROUNDS,
+        duration: DURATION,
+        warmup: WARMUP,
+        connections: CONNECTIONS,
+        pinned: PIN,
+        hiveJwt: HIVE_JWT,
+        query: QUERY,
+        dedupeInflight: false,
+      },
       samples: Object.fromEntries(samples),
       slices: sliceResults,
       dedupe,

@@ -11,57 +11,57 @@ import { GraphQLError } from 'graphql';
 // ---------------------------------------------------------------------------------------------- SDL
 
 const NODE_AND_REPO = /* GraphQL */ `
-"An object with a global ID, fetchable with \`Query.node\`."
-interface Node {
-  id: ID!
-}
+  "An object with a global ID, fetchable with \`Query.node\`."
+  interface Node {
+    id: ID!
+  }
 
-type Repository implements Node {
-  id: ID!
-  name: String!
-  owner: User!
-  description: String
-  stars: Int!
-}
+  type Repository implements Node {
+    id: ID!
+    name: String!
+    owner: User!
+    description: String
+    stars: Int!
+  }
 `;
 
 /** Product schema (schema/query, mutation, user, repository .graphql) with no auth directives. */
 export const BASE_SDL = /* GraphQL */ `
-type Query {
-  "Any object by its global ID. Reaching a protected type this way is as protected as reaching it directly."
-  node(id: ID!): Node
-  repository(owner: String!, name: String!): Repository
-  "Public repositories, at most 100."
-  repositories(first: Int = 20): [Repository!]!
-  "The user the access token was issued to."
-  viewer: User
-}
+  type Query {
+    "Any object by its global ID. Reaching a protected type this way is as protected as reaching it directly."
+    node(id: ID!): Node
+    repository(owner: String!, name: String!): Repository
+    "Public repositories, at most 100."
+    repositories(first: Int = 20): [Repository!]!
+    "The user the access token was issued to."
+    viewer: User
+  }
 
-type Mutation {
-  "Stars a repository for the viewer; starring twice counts once."
-  starRepository(id: ID!): Repository!
-  "Changes the viewer's email address."
-  updateEmail(email: String!): User!
-  "Gives a repository to another user. Only its owner may."
-  transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository!
-}
-${NODE_AND_REPO}
-type User implements Node {
-  id: ID!
-  login: String!
-  name: String
-  "Readable by the user only."
-  email: String
-  repositories: [Repository!]!
-  "Readable by the user only."
-  paymentMethods: [PaymentMethod!]
-}
+  type Mutation {
+    "Stars a repository for the viewer; starring twice counts once."
+    starRepository(id: ID!): Repository!
+    "Changes the viewer's email address."
+    updateEmail(email: String!): User!
+    "Gives a repository to another user. Only its owner may."
+    transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository!
+  }
+  ${NODE_AND_REPO}
+  type User implements Node {
+    id: ID!
+    login: String!
+    name: String
+    "Readable by the user only."
+    email: String
+    repositories: [Repository!]!
+    "Readable by the user only."
+    paymentMethods: [PaymentMethod!]
+  }
 
-type PaymentMethod implements Node {
-  id: ID!
-  brand: String!
-  last4: String!
-}
+  type PaymentMethod implements Node {
+    id: ID!
+    brand: String!
+    last4: String!
+  }
 `;
 
 /**
@@ -72,46 +72,50 @@ type PaymentMethod implements Node {
  * requirement explicitly (the product derives it from `PaymentMethod @isAuthenticated(acrValue: HIGH)`).
  */
 export const YOGA_SDL = /* GraphQL */ `
-"Levels of the ACR ladder, weakest first (the product uses a custom ACRValue scalar instead)."
-enum AcrLevel { LOW MEDIUM HIGH }
+  "Levels of the ACR ladder, weakest first (the product uses a custom ACRValue scalar instead)."
+  enum AcrLevel {
+    LOW
+    MEDIUM
+    HIGH
+  }
 
-directive @authenticated(acr: AcrLevel, maxAge: Int) on FIELD_DEFINITION | OBJECT | INTERFACE
+  directive @authenticated(acr: AcrLevel, maxAge: Int) on FIELD_DEFINITION | OBJECT | INTERFACE
 
-type Query {
-  "Any object by its global ID. Reaching a protected type this way is as protected as reaching it directly."
-  node(id: ID!): Node
-  repository(owner: String!, name: String!): Repository
-  "Public repositories, at most 100."
-  repositories(first: Int = 20): [Repository!]!
-  "The user the access token was issued to."
-  viewer: User @authenticated
-}
+  type Query {
+    "Any object by its global ID. Reaching a protected type this way is as protected as reaching it directly."
+    node(id: ID!): Node
+    repository(owner: String!, name: String!): Repository
+    "Public repositories, at most 100."
+    repositories(first: Int = 20): [Repository!]!
+    "The user the access token was issued to."
+    viewer: User @authenticated
+  }
 
-type Mutation {
-  "Stars a repository for the viewer; starring twice counts once."
-  starRepository(id: ID!): Repository! @authenticated
-  "Changes the viewer's email address."
-  updateEmail(email: String!): User! @authenticated(acr: HIGH, maxAge: 60)
-  "Gives a repository to another user. Only its owner may."
-  transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @authenticated(acr: HIGH)
-}
-${NODE_AND_REPO}
-type User implements Node {
-  id: ID!
-  login: String!
-  name: String
-  "Readable by the user only."
-  email: String @authenticated(acr: MEDIUM)
-  repositories: [Repository!]!
-  "Readable by the user only."
-  paymentMethods: [PaymentMethod!] @authenticated(acr: HIGH)
-}
+  type Mutation {
+    "Stars a repository for the viewer; starring twice counts once."
+    starRepository(id: ID!): Repository! @authenticated
+    "Changes the viewer's email address."
+    updateEmail(email: String!): User! @authenticated(acr: HIGH, maxAge: 60)
+    "Gives a repository to another user. Only its owner may."
+    transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @authenticated(acr: HIGH)
+  }
+  ${NODE_AND_REPO}
+  type User implements Node {
+    id: ID!
+    login: String!
+    name: String
+    "Readable by the user only."
+    email: String @authenticated(acr: MEDIUM)
+    repositories: [Repository!]!
+    "Readable by the user only."
+    paymentMethods: [PaymentMethod!] @authenticated(acr: HIGH)
+  }
 
-type PaymentMethod implements Node @authenticated(acr: HIGH) {
-  id: ID!
-  brand: String!
-  last4: String!
-}
+  type PaymentMethod implements Node @authenticated(acr: HIGH) {
+    id: ID!
+    brand: String!
+    last4: String!
+  }
 `;
 
 // --------------------------------------------------------------------------------------- the ladder
@@ -170,7 +174,9 @@ export function refusal(principal: Principal | null | undefined, requirement: Re
     extensions: {
       code: 'STEP_UP_REQUIRED',
       requiredAcr: requirement.level,
-      acrValues: LADDER.slice(from).map((l) => l.acr).join(' '),
+      acrValues: LADDER.slice(from)
+        .map((l) => l.acr)
+        .join(' '),
       ...(requirement.maxAge === undefined ? {} : { maxAge: requirement.maxAge }),
     },
   });
@@ -192,12 +198,27 @@ export interface Principal {
 
 // -------------------------------------------------------------------------- data (src/domain/*)
 
-interface UserRecord { readonly __typename: 'User'; readonly login: string; readonly name: string | null; readonly email: string | null }
-interface RepositoryRecord {
-  readonly __typename: 'Repository'; readonly key: string; readonly name: string; readonly ownerLogin: string;
-  readonly description: string | null; readonly stars: number;
+interface UserRecord {
+  readonly __typename: 'User';
+  readonly login: string;
+  readonly name: string | null;
+  readonly email: string | null;
 }
-interface PaymentMethodRecord { readonly __typename: 'PaymentMethod'; readonly key: string; readonly ownerLogin: string; readonly brand: string; readonly last4: string }
+interface RepositoryRecord {
+  readonly __typename: 'Repository';
+  readonly key: string;
+  readonly name: string;
+  readonly ownerLogin: string;
+  readonly description: string | null;
+  readonly stars: number;
+}
+interface PaymentMethodRecord {
+  readonly __typename: 'PaymentMethod';
+  readonly key: string;
+  readonly ownerLogin: string;
+  readonly brand: string;
+  readonly last4: string;
+}
 
 const SEED = {
   users: [
@@ -223,18 +244,26 @@ export function createInMemorySource() {
     return v;
   };
   return {
-    async usersByLogin(logins: readonly string[]) { return logins.map((l) => users.get(l)); },
-    async repositoriesByKey(keys: readonly string[]) { return keys.map((k) => repositories.get(k)); },
+    async usersByLogin(logins: readonly string[]) {
+      return logins.map((l) => users.get(l));
+    },
+    async repositoriesByKey(keys: readonly string[]) {
+      return keys.map((k) => repositories.get(k));
+    },
     async repositoriesByOwner(logins: readonly string[]) {
       const all = [...repositories.values()];
       return logins.map((l) => all.filter((r) => r.ownerLogin === l));
     },
-    async paymentMethodsByKey(keys: readonly string[]) { return keys.map((k) => paymentMethods.get(k)); },
+    async paymentMethodsByKey(keys: readonly string[]) {
+      return keys.map((k) => paymentMethods.get(k));
+    },
     async paymentMethodsByOwner(logins: readonly string[]) {
       const all = [...paymentMethods.values()];
       return logins.map((l) => all.filter((m) => m.ownerLogin === l));
     },
-    async listRepositories(first: number) { return [...repositories.values()].slice(0, first); },
+    async listRepositories(first: number) {
+      return [...repositories.values()].slice(0, first);
+    },
     async starRepository(login: string, key: string) {
       const repository = mustGet(repositories, key, 'repository');
       const star = `${login}\u0000${key}`;
@@ -331,7 +360,7 @@ export const resolvers = {
       const parsed = parseGlobalId(id);
       if (parsed === undefined) return null;
       const loader = parsed.type === 'User' ? loaders.user : parsed.type === 'Repository' ? loaders.repository : loaders.paymentMethod;
-      return ((await (loader as DataLoader<string, unknown>).load(parsed.key)) ?? null);
+      return (await (loader as DataLoader<string, unknown>).load(parsed.key)) ?? null;
     },
     repository: async (_: unknown, { owner, name }: { owner: string; name: string }, { loaders }: Ctx) =>
       (await loaders.repositoriesByOwner.load(owner)).find((r) => r.name === name) ?? null,
@@ -349,8 +378,7 @@ export const resolvers = {
     id: (user: UserRecord) => globalId('User', user.login),
     email: (user: UserRecord, _: unknown, ctx: Ctx) => ownOnly(user, ctx, 'email') && user.email,
     repositories: (user: UserRecord, _: unknown, { loaders }: Ctx) => loaders.repositoriesByOwner.load(user.login),
-    paymentMethods: (user: UserRecord, _: unknown, ctx: Ctx) =>
-      ownOnly(user, ctx, 'paymentMethods') && ctx.loaders.paymentMethodsByOwner.load(user.login),
+    paymentMethods: (user: UserRecord, _: unknown, ctx: Ctx) => ownOnly(user, ctx, 'paymentMethods') && ctx.loaders.paymentMethodsByOwner.load(user.login),
   },
   Repository: {
     id: (r: RepositoryRecord) => globalId('Repository', r.key),

@@ -39,9 +39,21 @@ const dir = resolve(import.meta.dirname, 'results', 'profiles');
 mkdirSync(dir, { recursive: true });
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** What a frame's time is counted as, or undefined for V8 builtins and node: internals (counted for their caller). */
 function ownerOf(frame: CallFrame): { file: string; fn: string } | undefined {
@@ -55,7 +67,7 @@ function ownerOf(frame: CallFrame): { file: string; fn: string } | undefined {
     const parts = path.slice(nm + '/node_modules/'.length).split('/');
     return { file: parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!, fn: '' };
   }
-  return { file: relative(REPO, path), fn: functionName || "(anonymous)" };
+  return { file: relative(REPO, path), fn: functionName || '(anonymous)' };
 }
 
 /** µs per request by file/package and by function of ours. */
@@ -102,7 +114,11 @@ for (let round = 1; round <= ROUNDS; round++) {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const body = JSON.stringify({ query: QUERY });
     const file = resolve(dir, `${stamp}-${name}-${round}.cpuprofile`);
-    const server = await startServer(name, { env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file }, cpu: PIN ? 1 : undefined, probe: { body, headers } });
+    const server = await startServer(name, {
+      env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file },
+      cpu: PIN ? 1 : undefined,
+      probe: { body, headers },
+    });
     try {
       const res = await fetch(server.url, { method: 'POST', headers, body });
       const text = await res.text();
@@ -116,7 +132,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       const a = attribute(JSON.parse(readFileSync(file, 'utf8')) as Profile, requests);
       const cpuUsPerReq = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / requests;
       results.get(name)!.push({ ...a, cpuUsPerReq, rps: requests / DURATION });
-      console.log(`round ${round} ${name.padEnd(12)} ${(requests / DURATION).toFixed(0)} req/s, ${cpuUsPerReq.toFixed(1)} µs CPU/req (profiled), ${a.total.toFixed(1)} µs/req in samples  ${relative(REPO, file)}`);
+      console.log(
+        `round ${round} ${name.padEnd(12)} ${(requests / DURATION).toFixed(0)} req/s, ${cpuUsPerReq.toFixed(1)} µs CPU/req (profiled), ${a.total.toFixed(1)} µs/req in samples  ${relative(REPO, file)}`,
+      );
     } finally {
       await server.stop();
     }

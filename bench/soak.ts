@@ -20,7 +20,9 @@ try {
 }
 const keys = readKeys(keysFile);
 const acrs = ['gold', 'silver', 'bronze'] as const;
-const tokens = await Promise.all(Array.from({ length: TOKENS }, (_, i) => mintToken(keys, { sub: i % 2 ? 'alice' : 'bob', acr: acrs[i % 3], authAge: 0, ttl: 3600 })));
+const tokens = await Promise.all(
+  Array.from({ length: TOKENS }, (_, i) => mintToken(keys, { sub: i % 2 ? 'alice' : 'bob', acr: acrs[i % 3], authAge: 0, ttl: 3600 })),
+);
 const body = JSON.stringify({ query: '{ repositories { name stars owner { login } } viewer { login email paymentMethods { last4 } } }' });
 
 const server = await startServer('gateway', { env: { BENCH_KEYS_FILE: keysFile } });
@@ -42,7 +44,9 @@ try {
   });
   rss.push(['end', rssMiB()]);
   const errors = result.errors + result.timeouts + result.non2xx;
-  console.log(`soak: ${result.requests.total} requests in ${SECONDS} s with ${TOKENS} rotating tokens (${(result.requests.total / SECONDS).toFixed(0)} req/s), ${errors} errors`);
+  console.log(
+    `soak: ${result.requests.total} requests in ${SECONDS} s with ${TOKENS} rotating tokens (${(result.requests.total / SECONDS).toFixed(0)} req/s), ${errors} errors`,
+  );
   console.log(`RSS: ${rss.map(([when, mib]) => `${when} ${mib.toFixed(0)} MiB`).join(', ')}`);
   process.exitCode = errors === 0 ? 0 : 1;
 } finally {

@@ -47,7 +47,11 @@ await time('parse the sent body', () => sentRequest(body));
 await time('req_digest', () => requestDigest(request));
 await time('sign (parse + digest + Ed25519)', () => signer.sign(claims, 'repositories', now, sentRequest(body)!, claimsKey));
 await time('jose SignJWT, same claims', () =>
-  new SignJWT({ ...claims, txn: 'x', req_digest: 'y' }).setProtectedHeader({ alg: 'EdDSA', typ: TXN_TOKEN_TYPE }).setIssuedAt(now).setExpirationTime(now + 60).sign(key),
+  new SignJWT({ ...claims, txn: 'x', req_digest: 'y' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: TXN_TOKEN_TYPE })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(key),
 );
 await time('subgraph: jwtVerify + digest', async () => {
   await jwtVerify(token, keys, { issuer: 'step-up-gateway', audience: 'repositories', currentDate: new Date(now * 1000) });

@@ -11,8 +11,19 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { useGenericAuth, type ValidateUserFn } from '@envelop/generic-auth';
 import { createVerifier } from './auth.js';
 import {
-  createInMemorySource, createLoaders, HOST, nowSeconds, portFromArgs, refusal, reportCpuOnSignal, requirementOf, resolvers,
-  YOGA_SDL, type GutHibContext, type Principal, type Requirement,
+  createInMemorySource,
+  createLoaders,
+  HOST,
+  nowSeconds,
+  portFromArgs,
+  refusal,
+  reportCpuOnSignal,
+  requirementOf,
+  resolvers,
+  YOGA_SDL,
+  type GutHibContext,
+  type Principal,
+  type Requirement,
 } from './guthib.js';
 
 const verifier = createVerifier();

@@ -164,10 +164,33 @@ export interface PersistedDocumentsConfig {
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const FILE_KEYS = [
-  'ladder', 'clockTolerance', 'tokenCacheSize', 'jwksTimeoutMs', 'jwksCooldownMs', 'realm',
-  'introspection', 'maxBodyBytes', 'graph', 'schemaDir', 'devKeyDir', 'apq', 'persistedDocuments', 'limits',
-  'opaqueTokens', 'introspectionCacheSeconds', 'introspectionClientIds', 'maxTokenLifetime', 'logoutAudiences', 'canReauthenticateClaim',
-  'subgraphs', 'supergraph', 'subgraphIdentity', 'cors', 'log', 'metrics', 'reload',
+  'ladder',
+  'clockTolerance',
+  'tokenCacheSize',
+  'jwksTimeoutMs',
+  'jwksCooldownMs',
+  'realm',
+  'introspection',
+  'maxBodyBytes',
+  'graph',
+  'schemaDir',
+  'devKeyDir',
+  'apq',
+  'persistedDocuments',
+  'limits',
+  'opaqueTokens',
+  'introspectionCacheSeconds',
+  'introspectionClientIds',
+  'maxTokenLifetime',
+  'logoutAudiences',
+  'canReauthenticateClaim',
+  'subgraphs',
+  'supergraph',
+  'subgraphIdentity',
+  'cors',
+  'log',
+  'metrics',
+  'reload',
 ] as const;
 
 export interface ReloadConfig {
@@ -186,7 +209,9 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
   if (issuer !== undefined && !URL.canParse(issuer)) throw new TypeError('OIDC_ISSUER must be a URL');
   // Dev mode runs its own provider and prints passwords and TOTP secrets: never where production is declared.
   if (issuer === undefined && env['NODE_ENV'] === 'production') {
-    throw new TypeError('NODE_ENV is production but OIDC_ISSUER is not set: set OIDC_ISSUER (and OIDC_AUDIENCE) to your OpenID Provider, or unset NODE_ENV for a local dev-mode run');
+    throw new TypeError(
+      'NODE_ENV is production but OIDC_ISSUER is not set: set OIDC_ISSUER (and OIDC_AUDIENCE) to your OpenID Provider, or unset NODE_ENV for a local dev-mode run',
+    );
   }
   const audience = nonEmpty(env['OIDC_AUDIENCE'], 'OIDC_AUDIENCE');
   if (issuer !== undefined && audience === undefined) {
@@ -256,7 +281,8 @@ function reloadOf(value: unknown): ReloadConfig {
 
 function logOf(value: unknown, cwd: string): LogConfig {
   if (value === undefined) return { level: 'info', destination: 'stdout', pretty: undefined };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "log" must be an object { level?, destination?, pretty? }');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('config "log" must be an object { level?, destination?, pretty? }');
   const { level = 'info', destination = 'stdout', pretty, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new TypeError(`config "log": unknown key "${extra}"`);
@@ -268,7 +294,8 @@ function logOf(value: unknown, cwd: string): LogConfig {
 
 function metricsOf(value: unknown): MetricsConfig | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "metrics" must be an object { port, host? } or { onMainListener: true }');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('config "metrics" must be an object { port, host? } or { onMainListener: true }');
   const { port, host = '127.0.0.1', onMainListener = false, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new TypeError(`config "metrics": unknown key "${extra}"`);
@@ -303,7 +330,8 @@ function federationOf(file: ConfigFile, cwd: string): Pick<Config, 'subgraphs' |
     throw new TypeError('config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"');
   }
   const identity = file['subgraphIdentity'] ?? {};
-  if (typeof identity !== 'object' || identity === null || Array.isArray(identity)) throw new TypeError('config "subgraphIdentity" must be an object { issuer?, keyFile? }');
+  if (typeof identity !== 'object' || identity === null || Array.isArray(identity))
+    throw new TypeError('config "subgraphIdentity" must be an object { issuer?, keyFile? }');
   const { issuer = 'step-up-gateway', keyFile, ...rest } = identity as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new TypeError(`config "subgraphIdentity": unknown key "${extra}"`);
@@ -321,7 +349,8 @@ function subgraphsOf(value: unknown, urlRequired: boolean): readonly SubgraphCon
   const names = new Set<string>();
   return value.map((item: unknown, index) => {
     const at = `config "subgraphs"[${index}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new TypeError(`${at} must be an object { name, url, timeoutMs?, maxResponseBytes?, forwardAuthorization? }`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new TypeError(`${at} must be an object { name, url, timeoutMs?, maxResponseBytes?, forwardAuthorization? }`);
     const { name, url, timeoutMs, maxResponseBytes, forwardAuthorization, ...rest } = item as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
     if (extra !== undefined) throw new TypeError(`${at}: unknown key "${extra}"`);
@@ -337,7 +366,8 @@ function subgraphsOf(value: unknown, urlRequired: boolean): readonly SubgraphCon
     if (maxResponseBytes !== undefined && !(typeof maxResponseBytes === 'number' && Number.isSafeInteger(maxResponseBytes) && maxResponseBytes > 0)) {
       throw new TypeError(`${at}.maxResponseBytes must be a positive integer of bytes`);
     }
-    if (forwardAuthorization !== undefined && typeof forwardAuthorization !== 'boolean') throw new TypeError(`${at}.forwardAuthorization must be true or false`);
+    if (forwardAuthorization !== undefined && typeof forwardAuthorization !== 'boolean')
+      throw new TypeError(`${at}.forwardAuthorization must be true or false`);
     return Object.freeze({
       name,
       url: url as string | undefined,

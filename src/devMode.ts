@@ -22,7 +22,13 @@ export interface DevMode {
   readonly introspectionClient: { readonly id: string; readonly secret: string };
 }
 
-export async function startDevMode(options: { config: Config; devKey: DevKey; issuer: string; origin: string; warn: (message: string) => void }): Promise<DevMode> {
+export async function startDevMode(options: {
+  config: Config;
+  devKey: DevKey;
+  issuer: string;
+  origin: string;
+  warn: (message: string) => void;
+}): Promise<DevMode> {
   const { config, devKey, issuer, origin, warn } = options;
   // Tokens from the provider's login pages and from `step-up-gateway token` are the same kind of token.
   const secret = randomBytes(24).toString('base64url');
@@ -35,7 +41,11 @@ export async function startDevMode(options: { config: Config; devKey: DevKey; is
     gatewayResource: DEV_RESOURCE,
     accessTokenFormat: config.opaqueTokens ? 'opaque' : 'jwt',
     clients: {
-      web: { redirectUris: [`${issuer}/`, demo.redirectUri], postLogoutRedirectUris: [`${issuer}/`, demo.url], backchannelLogoutUri: `${issuer}/backchannel-logout` },
+      web: {
+        redirectUris: [`${issuer}/`, demo.redirectUri],
+        postLogoutRedirectUris: [`${issuer}/`, demo.url],
+        backchannelLogoutUri: `${issuer}/backchannel-logout`,
+      },
       gateway: { clientSecret: secret },
     },
     log: warn,

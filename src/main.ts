@@ -54,12 +54,12 @@ async function main(): Promise<void> {
       .close()
       .then(() => served.close())
       .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('shutdown failed:', (error as Error).message);
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('shutdown failed:', (error as Error).message);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -118,10 +118,18 @@ async function whatToServe(config: Config): Promise<Served> {
     return { name: graph.name ?? config.graph, options: { graph }, close: none };
   }
   if (config.supergraph !== undefined) {
-    return { name: `the supergraph ${config.supergraph}`, options: { supergraph: { kind: 'file', path: config.supergraph, subgraphs: config.subgraphs ?? [] } }, close: none };
+    return {
+      name: `the supergraph ${config.supergraph}`,
+      options: { supergraph: { kind: 'file', path: config.supergraph, subgraphs: config.subgraphs ?? [] } },
+      close: none,
+    };
   }
   if (config.subgraphs !== undefined) {
-    return { name: `the subgraphs ${config.subgraphs.map((subgraph) => subgraph.name).join(', ')}`, options: { supergraph: { kind: 'subgraphs', subgraphs: config.subgraphs } }, close: none };
+    return {
+      name: `the subgraphs ${config.subgraphs.map((subgraph) => subgraph.name).join(', ')}`,
+      options: { supergraph: { kind: 'subgraphs', subgraphs: config.subgraphs } },
+      close: none,
+    };
   }
   if (!existsSync(fileURLToPath(EXAMPLE_FOLDER))) {
     throw new TypeError(

@@ -109,9 +109,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   };
   const local = options.graph === undefined ? undefined : localGraph(options.graph, ladder);
   if (local !== undefined) checkGraph(local.schema, local.policy);
-  const manifestOf = (schema: GraphQLSchema) => (config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema));
+  const manifestOf = (schema: GraphQLSchema) =>
+    config.persistedDocuments.manifest === undefined ? undefined : loadManifest(config.persistedDocuments.manifest, schema);
   // A federated graph's manifest is checked against the supergraph once it is composed.
-  const trusted = { manifest: local === undefined ? undefined : manifestOf(local.schema), partnerClients: new Set(config.persistedDocuments.partnerClients), requireForAll: config.persistedDocuments.requireForAll };
+  const trusted = {
+    manifest: local === undefined ? undefined : manifestOf(local.schema),
+    partnerClients: new Set(config.persistedDocuments.partnerClients),
+    requireForAll: config.persistedDocuments.requireForAll,
+  };
 
   // Revocations, one-time step-ups, used logout tokens and the APQ cache: shared by every replica through Redis.
   const apqCache = config.redisUrl === undefined ? undefined : createRedisCache(config.redisUrl, { namespace: 'apq', warn });
@@ -126,7 +131,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const signer =
     options.supergraph === undefined
       ? undefined
-      : await createIdentitySigner({ issuer: config.subgraphIdentity.issuer, keyFile: config.subgraphIdentity.keyFile, devKeyDir: devKey === undefined ? undefined : config.devKeyDir });
+      : await createIdentitySigner({
+          issuer: config.subgraphIdentity.issuer,
+          keyFile: config.subgraphIdentity.keyFile,
+          devKeyDir: devKey === undefined ? undefined : config.devKeyDir,
+        });
   let issuer = config.issuer ?? '';
   // Keys given, or dev mode's own key: loaded from the start; an issuer's: once its JWKS has been read.
   let keysLoaded = options.keys !== undefined || config.issuer === undefined;
@@ -145,7 +154,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (!keysLoaded) failing.push("the issuer's signing keys are not loaded");
       if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
       if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
-      else if (routes.graphql === undefined) failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
+      else if (routes.graphql === undefined)
+        failing.push(options.supergraph === undefined ? 'the graph is not built yet' : 'the supergraph is not composed yet');
       return failing;
     },
     metrics: metrics !== undefined && config.metrics?.onMainListener === true ? (_req, res) => sendMetrics(res, metrics) : undefined,
@@ -185,7 +195,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
           for (const change of changes) {
             const outcome = served ? 'served' : 'refused';
             metrics?.policyWeakenings.inc({ coordinate: change.coordinate, outcome });
-            logger.warn({ event: 'policy.weakened', coordinate: change.coordinate, change: change.reason, outcome }, `reload ${outcome}: it weakens ${change.coordinate} (${change.reason})`);
+            logger.warn(
+              { event: 'policy.weakened', coordinate: change.coordinate, change: change.reason, outcome },
+              `reload ${outcome}: it weakens ${change.coordinate} (${change.reason})`,
+            );
           }
         },
       });
@@ -222,10 +235,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   retryKeys = () => {
     if (keysLoaded || discovered === undefined || loadingKeys) return;
     loadingKeys = true;
-    discovered.load().then(
-      () => void (keysLoaded = true),
-      () => undefined,
-    ).finally(() => void (loadingKeys = false));
+    discovered
+      .load()
+      .then(
+        () => void (keysLoaded = true),
+        () => undefined,
+      )
+      .finally(() => void (loadingKeys = false));
   };
 
   // Dev mode (no OIDC_ISSUER): its own provider at this origin and the demo app on another, loaded only then.
@@ -240,7 +256,16 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const demo = dev?.demo;
   const introspectionClient = config.introspectionClient ?? dev?.introspectionClient;
 
-  routes.logout = createLogoutEndpoint({ issuer, audiences: config.logoutAudiences, keys, clock, clockTolerance: config.clockTolerance, state, revocations, log: logger });
+  routes.logout = createLogoutEndpoint({
+    issuer,
+    audiences: config.logoutAudiences,
+    keys,
+    clock,
+    clockTolerance: config.clockTolerance,
+    state,
+    revocations,
+    log: logger,
+  });
   routes.graphql = createGraphQLEndpoint({
     apollo,
     verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient, metrics }),
@@ -262,7 +287,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     Object.assign(metrics.policyCoordinates, { collect: () => metrics.policyCoordinates.set((federated?.current().policy ?? local!.policy).fields.size) });
     if (config.redisUrl !== undefined) Object.assign(metrics.redisUp, { collect: () => metrics.redisUp.set(state.available?.() === false ? 0 : 1) });
   }
-  const metricsServer = config.metrics?.port === undefined || metrics === undefined ? undefined : await listenForMetrics(config.metrics.host, config.metrics.port, metrics);
+  const metricsServer =
+    config.metrics?.port === undefined || metrics === undefined ? undefined : await listenForMetrics(config.metrics.host, config.metrics.port, metrics);
   return {
     metricsUrl: metricsServer?.url,
     url: `${origin}/graphql`,

@@ -88,7 +88,9 @@ export interface GatewayIdentityOptions {
  * UNAUTHENTICATED. That it names this very request and is used once is the plugin's check
  * (`createStepUpSubgraph().plugin`), which sees the body.
  */
-export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): (headers: Readonly<Record<string, string | string[] | undefined>>) => Promise<GatewayIdentity> {
+export function createGatewayIdentityVerifier(
+  options: GatewayIdentityOptions,
+): (headers: Readonly<Record<string, string | string[] | undefined>>) => Promise<GatewayIdentity> {
   const keys: JWTVerifyGetKey =
     typeof options.keys === 'function'
       ? options.keys
@@ -107,7 +109,10 @@ export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): 
     let payload: Record<string, unknown>;
     let typ: unknown;
     try {
-      ({ payload, protectedHeader: { typ } } = await jwtVerify(header, keys, {
+      ({
+        payload,
+        protectedHeader: { typ },
+      } = await jwtVerify(header, keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ['EdDSA'],
@@ -128,7 +133,8 @@ export function createGatewayIdentityVerifier(options: GatewayIdentityOptions): 
     const { txn, req_digest, tctx } = payload;
     if (typeof txn !== 'string' || txn === '') return unauthenticated('the transaction token has no "txn"');
     if (typeof req_digest !== 'string') return unauthenticated('the transaction token has no "req_digest"');
-    if (tctx === null || typeof tctx !== 'object' || !Array.isArray((tctx as { passed?: unknown }).passed)) return unauthenticated('the transaction token has no "tctx" with "passed"');
+    if (tctx === null || typeof tctx !== 'object' || !Array.isArray((tctx as { passed?: unknown }).passed))
+      return unauthenticated('the transaction token has no "tctx" with "passed"');
     // Signed claims win over the context's: `tctx` cannot carry a different `sub`, `aud` or `exp`.
     return { ...(tctx as TransactionContext), ...payload } as unknown as GatewayIdentity;
   };
@@ -164,7 +170,8 @@ export interface StepUpSubgraphOptions<TContext extends object> extends GatewayI
   readonly transactions?: TransactionStore;
 }
 
-export type StepUpSubgraphContext<TContext extends object = object> = TContext & StepUpContext & { readonly identity: GatewayIdentity; readonly principal: Principal | undefined };
+export type StepUpSubgraphContext<TContext extends object = object> = TContext &
+  StepUpContext & { readonly identity: GatewayIdentity; readonly principal: Principal | undefined };
 
 /**
  * A subgraph's schema, context function and Apollo Server plugin: every request must carry the gateway's
@@ -190,7 +197,13 @@ export function createStepUpSubgraph<TContext extends object = object>(
   return {
     schema: requireCheckedTransactions(applyStepUpGuards(options.schema, policy), checked),
     policy,
-    plugin: transactionPlugin({ pending, checked, store: options.transactions ?? createMemoryTransactionStore(), clock, clockTolerance: options.clockTolerance ?? 30 }),
+    plugin: transactionPlugin({
+      pending,
+      checked,
+      store: options.transactions ?? createMemoryTransactionStore(),
+      clock,
+      clockTolerance: options.clockTolerance ?? 30,
+    }),
     async context({ req }) {
       const identity = await verify(req.headers);
       const named = principalOf(identity);

@@ -43,12 +43,29 @@ describe('loadConfig', () => {
   });
 
   it('reads a custom ladder', () => {
-    const config = loadConfig(withFile({ ladder: [{ name: 'PWD', acr: 'pwd' }, { name: 'MFA', acr: 'mfa', maxAge: 600 }] }));
-    expect(config.ladder).toEqual([{ name: 'PWD', acr: 'pwd', maxAge: undefined }, { name: 'MFA', acr: 'mfa', maxAge: 600 }]);
+    const config = loadConfig(
+      withFile({
+        ladder: [
+          { name: 'PWD', acr: 'pwd' },
+          { name: 'MFA', acr: 'mfa', maxAge: 600 },
+        ],
+      }),
+    );
+    expect(config.ladder).toEqual([
+      { name: 'PWD', acr: 'pwd', maxAge: undefined },
+      { name: 'MFA', acr: 'mfa', maxAge: 600 },
+    ]);
   });
 
   it('reads a ladder level with several acr strings, each of which reaches it', () => {
-    const config = loadConfig(withFile({ ladder: [{ name: 'LOW', acr: 'loa-1' }, { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 }] }));
+    const config = loadConfig(
+      withFile({
+        ladder: [
+          { name: 'LOW', acr: 'loa-1' },
+          { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 },
+        ],
+      }),
+    );
     const ladder = createLadder(config.ladder);
     expect(['loa-3', 'loa-4'].map((acr) => ladder.byAcr.get(acr)?.name)).toEqual(['HIGH', 'HIGH']);
   });
@@ -72,21 +89,30 @@ describe('loadConfig', () => {
   });
 
   it('refuses "*" as a CORS origin with credentials', () => {
-    expect(() => loadConfig(withFile({ cors: { origins: ['*'], credentials: true } }))).toThrow('config "cors": "*" cannot go with credentials; list the origins');
+    expect(() => loadConfig(withFile({ cors: { origins: ['*'], credentials: true } }))).toThrow(
+      'config "cors": "*" cannot go with credentials; list the origins',
+    );
   });
 
   it('names a CORS origin that is a URL with a path rather than an origin', () => {
-    expect(() => loadConfig(withFile({ cors: { origins: ['https://app.example/'] } }))).toThrow(/^config "cors.origins": "https:\/\/app.example\/" is not an origin/);
+    expect(() => loadConfig(withFile({ cors: { origins: ['https://app.example/'] } }))).toThrow(
+      /^config "cors.origins": "https:\/\/app.example\/" is not an origin/,
+    );
   });
 
   it('names a subgraph listed twice', () => {
-    const subgraphs = [{ name: 'accounts', url: 'http://a.internal/' }, { name: 'accounts', url: 'http://b.internal/' }];
+    const subgraphs = [
+      { name: 'accounts', url: 'http://a.internal/' },
+      { name: 'accounts', url: 'http://b.internal/' },
+    ];
     expect(() => loadConfig(withFile({ subgraphs }))).toThrow('config "subgraphs"[1].name: "accounts" is named twice');
   });
 
-  it('needs each subgraph\'s URL to compose, but not beside a supergraph file', () => {
+  it("needs each subgraph's URL to compose, but not beside a supergraph file", () => {
     expect(() => loadConfig(withFile({ subgraphs: [{ name: 'accounts' }] }))).toThrow('config "subgraphs"[0].url must be the subgraph\'s http(s) URL');
-    expect(loadConfig(withFile({ supergraph: 'supergraph.graphql', subgraphs: [{ name: 'accounts', timeoutMs: 2000 }] })).subgraphs).toEqual([{ name: 'accounts', url: undefined, timeoutMs: 2000, forwardAuthorization: undefined }]);
+    expect(loadConfig(withFile({ supergraph: 'supergraph.graphql', subgraphs: [{ name: 'accounts', timeoutMs: 2000 }] })).subgraphs).toEqual([
+      { name: 'accounts', url: undefined, timeoutMs: 2000, forwardAuthorization: undefined },
+    ]);
   });
 
   it("names a subgraph's maxResponseBytes that is not a positive integer of bytes", () => {
@@ -96,10 +122,14 @@ describe('loadConfig', () => {
 
   it("keeps a subgraph's maxResponseBytes", () => {
     const subgraphs = [{ name: 'accounts', url: 'http://a.internal/', maxResponseBytes: 65_536 }];
-    expect(loadConfig(withFile({ subgraphs })).subgraphs).toEqual([{ name: 'accounts', url: 'http://a.internal/', timeoutMs: undefined, maxResponseBytes: 65_536, forwardAuthorization: undefined }]);
+    expect(loadConfig(withFile({ subgraphs })).subgraphs).toEqual([
+      { name: 'accounts', url: 'http://a.internal/', timeoutMs: undefined, maxResponseBytes: 65_536, forwardAuthorization: undefined },
+    ]);
   });
 
   it('refuses a local graph together with subgraphs', () => {
-    expect(() => loadConfig(withFile({ graph: 'graph.js', subgraphs: [{ name: 'a', url: 'http://a.internal/' }] }))).toThrow(/^config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"/);
+    expect(() => loadConfig(withFile({ graph: 'graph.js', subgraphs: [{ name: 'a', url: 'http://a.internal/' }] }))).toThrow(
+      /^config "graph" serves a graph from this process; it cannot go with "subgraphs" or "supergraph"/,
+    );
   });
 });

@@ -103,11 +103,7 @@ export const resolvers: Resolvers = {
  * or not. A caller who meets the requirement then gets the object or `null`, and a card that is not
  * theirs is `null` too: neither answer says whether someone else's object exists.
  */
-async function loadNode(
-  context: GutHibContext,
-  info: GraphQLResolveInfo,
-  id: string,
-): Promise<UserRecord | RepositoryRecord | PaymentMethodRecord | null> {
+async function loadNode(context: GutHibContext, info: GraphQLResolveInfo, id: string): Promise<UserRecord | RepositoryRecord | PaymentMethodRecord | null> {
   const parsed = parseGlobalId(id);
   if (parsed === undefined) return null;
   await checkTypeOf(parsed.type, context, info);

@@ -2,9 +2,7 @@
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export type Credentials =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'bearer'; readonly token: string }
-  | { readonly kind: 'malformed'; readonly reason: string };
+  { readonly kind: 'none' } | { readonly kind: 'bearer'; readonly token: string } | { readonly kind: 'malformed'; readonly reason: string };
 
 /** Reads the bearer token from an `Authorization` header value, without judging the token itself. */
 export function readBearerToken(authorization: string | undefined): Credentials {

@@ -53,7 +53,9 @@ export function discoverKeys(issuer: string, options: DiscoverKeysOptions = {}):
     const { issuer: announced, jwks_uri: jwksUri } = (document ?? {}) as Record<string, unknown>;
     // Discovery §4.3: the issuer in the document must be exactly the one we asked, to the last slash.
     if (announced !== issuer) {
-      throw new KeySourceUnavailable(`the discovery document names the issuer ${JSON.stringify(announced)}, but OIDC_ISSUER is ${JSON.stringify(issuer)}; they must be identical`);
+      throw new KeySourceUnavailable(
+        `the discovery document names the issuer ${JSON.stringify(announced)}, but OIDC_ISSUER is ${JSON.stringify(issuer)}; they must be identical`,
+      );
     }
     if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
       throw new KeySourceUnavailable('the discovery document has no valid jwks_uri');

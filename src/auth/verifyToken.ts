@@ -4,9 +4,7 @@ import type { Principal, TokenOutcome } from './principal.js';
 import { DEFAULTS } from '../defaults.js';
 
 /** Asymmetric JWS algorithms only: `none` and the HMAC family (`HS*`) are never accepted. */
-export const ASYMMETRIC_ALGORITHMS = Object.freeze([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-]);
+export const ASYMMETRIC_ALGORITHMS = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
 
 /** RFC 9068 §4: `at+jwt`; plain `JWT` is accepted too, as many providers issue it. Compared case-insensitively. */
 const ACCEPTED_TYP = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt']);
@@ -143,7 +141,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
 /** Resolves and checks the time bounds; throws a `TypeError` that names a bad option. */
 export function tokenTimeBounds(options: { clockTolerance?: number | undefined; maxTokenLifetime?: number | undefined }): TokenTimeBounds {
-  const bounds = { clockTolerance: options.clockTolerance ?? DEFAULTS.clockToleranceSeconds, maxTokenLifetime: options.maxTokenLifetime ?? DEFAULTS.maxTokenLifetimeSeconds };
+  const bounds = {
+    clockTolerance: options.clockTolerance ?? DEFAULTS.clockToleranceSeconds,
+    maxTokenLifetime: options.maxTokenLifetime ?? DEFAULTS.maxTokenLifetimeSeconds,
+  };
   for (const [name, value] of Object.entries(bounds)) {
     if (!(Number.isSafeInteger(value) && value >= 0)) throw new TypeError(`"${name}" must be a non-negative integer of seconds`);
   }
@@ -218,9 +219,7 @@ function reasonFor(error: unknown): string {
       case 'nbf':
         return 'the token is not valid yet';
       default:
-        return error.reason === 'missing'
-          ? `the token has no ${error.claim} claim`
-          : `the token ${error.claim} claim is not acceptable`;
+        return error.reason === 'missing' ? `the token has no ${error.claim} claim` : `the token ${error.claim} claim is not acceptable`;
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';

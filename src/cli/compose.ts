@@ -9,7 +9,11 @@ import { UsageError } from './usageError.js';
  * or of the configured `subgraphs`, with the gateway's own checks. Exit 1 when they do not compose.
  */
 export async function runCompose(argv: readonly string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { subgraph: { type: 'string', multiple: true, default: [] } } });
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { subgraph: { type: 'string', multiple: true, default: [] } },
+  });
   if (positionals.length > 0) throw new UsageError(`compose takes --subgraph options, not ${positionals[0]}`);
   const config = loadConfig(process.env);
   const specs =

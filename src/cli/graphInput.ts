@@ -91,22 +91,33 @@ function configuredUrl(config: Config, name: string): string | undefined {
  * own repository, the example's subgraphs as `npm start` serves them. Elsewhere that is a usage error naming
  * the keys, as `serve` refuses to start without a graph.
  */
-export async function readGraph(options: { readonly path?: string | undefined; readonly subgraphs: readonly SubgraphSpec[] }, config: Config, reader: Reader = workingTree): Promise<string> {
+export async function readGraph(
+  options: { readonly path?: string | undefined; readonly subgraphs: readonly SubgraphSpec[] },
+  config: Config,
+  reader: Reader = workingTree,
+): Promise<string> {
   if (options.subgraphs.length > 0) return composeFrom(options.subgraphs, reader, config);
   if (options.path !== undefined) return readPath(options.path, reader);
   if (config.supergraph !== undefined) return readPath(config.supergraph, reader);
   if (config.subgraphs !== undefined && config.graph === undefined) {
-    return composeFrom(config.subgraphs.map((subgraph) => ({ name: subgraph.name, source: subgraph.url ?? '', url: subgraph.url })), reader, config);
+    return composeFrom(
+      config.subgraphs.map((subgraph) => ({ name: subgraph.name, source: subgraph.url ?? '', url: subgraph.url })),
+      reader,
+      config,
+    );
   }
   if (config.graph !== undefined) {
-    if (reader !== workingTree) throw new UsageError(`the configured "graph" is a module, which cannot be read as it is in ${reader.label}: pass its SDL file or folder`);
+    if (reader !== workingTree)
+      throw new UsageError(`the configured "graph" is a module, which cannot be read as it is in ${reader.label}: pass its SDL file or folder`);
     const { loadGraph } = await import('../gateway/loadGraph.js');
     return (await loadGraph(config.graph)).typeDefs;
   }
   if (config.schemaDir !== undefined) return readPath(config.schemaDir, reader);
   const example = exampleSubgraphs();
   if (example !== undefined) return composeFrom(example, reader, config);
-  throw new UsageError('no graph to read: pass a folder, an SDL or supergraph file, or --subgraph name=<sdl file>; or set "supergraph", "subgraphs", "graph" or "schemaDir" in the config file');
+  throw new UsageError(
+    'no graph to read: pass a folder, an SDL or supergraph file, or --subgraph name=<sdl file>; or set "supergraph", "subgraphs", "graph" or "schemaDir" in the config file',
+  );
 }
 
 /** The example's subgraph SDL files, as paths relative to the working folder, when it is the project's repository. */

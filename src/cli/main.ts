@@ -24,14 +24,14 @@ async function main(): Promise<number> {
     case 'policy':
       return (await import('./policy.js')).runPolicy(rest, io);
     case 'compose':
-      if (wantsHelp(rest)) return io.out(`${COMPOSE_USAGE}\n`), 0;
+      if (wantsHelp(rest)) return (io.out(`${COMPOSE_USAGE}\n`), 0);
       return (await import('./compose.js')).runCompose(rest, io);
     case 'token':
       return (await import('./token.js')).runToken(rest, io);
     case 'totp':
       return (await import('./totp.js')).runTotp(rest, io);
     case 'serve':
-      if (wantsHelp(rest)) return io.out(`${SERVE_USAGE}\n`), 0;
+      if (wantsHelp(rest)) return (io.out(`${SERVE_USAGE}\n`), 0);
       if (rest.length > 0) throw new UsageError(`serve takes no argument (it reads the environment and the config file), not ${rest[0]}`);
       // The gateway itself, as `npm start` runs it: configured by the environment and the config file.
       await import('../main.js');

@@ -36,7 +36,7 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return io.out(`${POLICY_USAGE}\n`), 0;
+  if (values.help) return (io.out(`${POLICY_USAGE}\n`), 0);
   const config = loadConfig(process.env);
   const ladder = createLadder(config.ladder);
   const [command, ...rest] = ['diff', 'lint', 'manifest'].includes(positionals[0] ?? '') ? positionals : ['report', ...positionals];
@@ -48,9 +48,9 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
       const side = await sideOf(await graph(rest[0]), ladder);
       const fields = policyReport(side.table);
       const abstractTypes = abstractReport(side.table);
-      io.out(format(values.format, 'markdown') === 'json'
-        ? `${JSON.stringify({ fields, abstractTypes }, null, 2)}\n`
-        : formatReportMarkdown(fields, abstractTypes));
+      io.out(
+        format(values.format, 'markdown') === 'json' ? `${JSON.stringify({ fields, abstractTypes }, null, 2)}\n` : formatReportMarkdown(fields, abstractTypes),
+      );
       return 0;
     }
     case 'diff': {
@@ -69,7 +69,9 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
     }
     case 'lint': {
       const sdl = await graph(rest[0]);
-      const findings = lintSchema(await servedSchemaOf(sdl), ladder, (schema, table) => (isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table));
+      const findings = lintSchema(await servedSchemaOf(sdl), ladder, (schema, table) =>
+        isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table,
+      );
       for (const finding of findings) io.out(`${finding.severity} ${finding.rule}: ${finding.message}\n`);
       if (findings.length === 0) io.out('no finding\n');
       const failing = findings.filter((finding) => finding.severity === 'error' || values.strict);

@@ -26,7 +26,7 @@ export async function runToken(argv: readonly string[], io: Output): Promise<num
     },
     strict: true,
   });
-  if (values.help) return io.out(`${TOKEN_USAGE}\n`), 0;
+  if (values.help) return (io.out(`${TOKEN_USAGE}\n`), 0);
   if (values.sub === undefined || values.sub === '') throw new UsageError('--sub is required');
   const authAge = seconds(values['auth-age'], '--auth-age');
   const ttl = seconds(values.ttl, '--ttl');

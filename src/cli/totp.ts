@@ -6,7 +6,7 @@ import { TOTP_USAGE } from './usage.js';
 import { UsageError } from './usageError.js';
 
 export function runTotp(argv: readonly string[], io: Output): number {
-  if (argv.includes('--help') || argv.includes('-h')) return io.out(`${TOTP_USAGE}\n`), 0;
+  if (argv.includes('--help') || argv.includes('-h')) return (io.out(`${TOTP_USAGE}\n`), 0);
   if (argv.length > 1) throw new UsageError(`totp takes one user, not ${argv.length}`);
   const user = argv[0] ?? 'alice';
   const secret = DEV_USERS[user]?.totpSecret;

@@ -65,8 +65,7 @@ async function jsonOf(response: Response): Promise<unknown> {
   }
 }
 
-const acrList = (value: unknown): string[] | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim().split(/\s+/) : undefined;
+const acrList = (value: unknown): string[] | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim().split(/\s+/) : undefined);
 
 /**
  * The strictest requirement among errors of one code, as the gateway's header would say it: the acr values
@@ -78,7 +77,10 @@ function strictest(errors: readonly ErrorLike[]): Omit<StepUpChallenge, 'kind'> 
     const acrs = acrList(extensions['acrValues']);
     return acrs === undefined ? [] : [{ acrs, level: typeof extensions['requiredAcr'] === 'string' ? extensions['requiredAcr'] : undefined }];
   });
-  const shortest = listed.reduce<(typeof listed)[number] | undefined>((best, one) => (best === undefined || one.acrs.length < best.acrs.length ? one : best), undefined);
+  const shortest = listed.reduce<(typeof listed)[number] | undefined>(
+    (best, one) => (best === undefined || one.acrs.length < best.acrs.length ? one : best),
+    undefined,
+  );
   const common = shortest?.acrs.filter((acr) => listed.every((one) => one.acrs.includes(acr)));
   const ages = errors.map(({ extensions = {} }) => extensions['maxAge']).filter((age): age is number => Number.isInteger(age) && (age as number) >= 0);
   return {

@@ -92,7 +92,9 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
   const issuer = new URL(options.issuer);
   const client: oauth.Client = { client_id: options.clientId, token_endpoint_auth_method: 'none' };
   const http: oauth.HttpRequestOptions<'GET' | 'POST', URLSearchParams | undefined> = {
-    ...(options.fetch === undefined ? {} : { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<'GET' | 'POST', URLSearchParams | undefined>) => options.fetch!(url, init) }),
+    ...(options.fetch === undefined
+      ? {}
+      : { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<'GET' | 'POST', URLSearchParams | undefined>) => options.fetch!(url, init) }),
     ...(options.allowInsecureRequests === true ? { [oauth.allowInsecureRequests]: true } : {}),
   };
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -113,7 +115,13 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
   async function begin(request: StepUpRequest): Promise<{ url: URL; flow: Flow }> {
     const as = await server();
     const { operations: _operations, ...asked } = request;
-    const flow: Flow = { codeVerifier: oauth.generateRandomCodeVerifier(), state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), request: asked, startedAt: now() };
+    const flow: Flow = {
+      codeVerifier: oauth.generateRandomCodeVerifier(),
+      state: oauth.generateRandomState(),
+      nonce: oauth.generateRandomNonce(),
+      request: asked,
+      startedAt: now(),
+    };
     if (as.authorization_endpoint === undefined) throw new TypeError(`the discovery document of ${issuer.href} has no authorization_endpoint`);
     const url = new URL(as.authorization_endpoint);
     const params = url.searchParams;
@@ -142,7 +150,8 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
       if (!(error instanceof oauth.AuthorizationResponseError)) throw error;
       const why = `${error.error}${error.error_description === undefined ? '' : `: ${error.error_description}`}`;
       // OIDC Core §3.1.2.6: the provider could not meet the requested acr_values.
-      if (error.error === 'unmet_authentication_requirements') throw new StepUpNotSatisfied(`The provider could not authenticate as asked (${why})`, flow.request, {});
+      if (error.error === 'unmet_authentication_requirements')
+        throw new StepUpNotSatisfied(`The provider could not authenticate as asked (${why})`, flow.request, {});
       throw new StepUpError('STEP_UP_CANCELLED', `The provider answered ${why}`, { cause: error });
     }
     const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, options.redirectUri, flow.codeVerifier, {

@@ -16,11 +16,19 @@ export interface SatisfiedOptions {
  * for a forced login, after the step-up started. A provider that answered from its session, or below the
  * asked level, would otherwise earn the same challenge again: throws `StepUpNotSatisfied` instead.
  */
-export function assertStepUpSatisfied(requested: Omit<StepUpRequest, 'operations'>, claims: { acr?: unknown; auth_time?: unknown }, options: SatisfiedOptions): void {
+export function assertStepUpSatisfied(
+  requested: Omit<StepUpRequest, 'operations'>,
+  claims: { acr?: unknown; auth_time?: unknown },
+  options: SatisfiedOptions,
+): void {
   const { acr, auth_time: authTime } = claims;
   if (requested.acrValues !== undefined && requested.acrValues.length > 0 && (typeof acr !== 'string' || !requested.acrValues.includes(acr))) {
     const got = typeof acr === 'string' ? `"${acr}"` : 'no acr';
-    throw new StepUpNotSatisfied(`The provider answered with ${got}, not one of ${requested.acrValues.map((value) => `"${value}"`).join(', ')}`, requested, claims);
+    throw new StepUpNotSatisfied(
+      `The provider answered with ${got}, not one of ${requested.acrValues.map((value) => `"${value}"`).join(', ')}`,
+      requested,
+      claims,
+    );
   }
   if (requested.maxAge === undefined && !requested.forceLogin) return;
   if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {

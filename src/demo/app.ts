@@ -41,8 +41,15 @@ const stepUpFetch = createStepUpFetch({
   onChallenge: (challenge) => say(`Still refused after confirming: ${challenge.message ?? challenge.kind}`),
 });
 
-async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
-  const response = await stepUpFetch(config.graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+async function graphql<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
+  const response = await stepUpFetch(config.graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await response.json()) as { data?: T };
 }
 
@@ -73,11 +80,12 @@ function confirmItsYou(request: StepUpRequest): Promise<void> {
 /** One pending click handler per button: a dialog answered once, then replaced by the next one's. */
 const clickHandlers = new Map<string, () => void>();
 function onceClick(id: string, handler: () => void): void {
-  if (!clickHandlers.has(id)) byId(id).addEventListener('click', () => {
-    const pending = clickHandlers.get(id);
-    clickHandlers.clear();
-    pending?.();
-  });
+  if (!clickHandlers.has(id))
+    byId(id).addEventListener('click', () => {
+      const pending = clickHandlers.get(id);
+      clickHandlers.clear();
+      pending?.();
+    });
   clickHandlers.set(id, handler);
 }
 
@@ -152,8 +160,11 @@ async function home(): Promise<DemoElement[]> {
   const { data } = await graphql<{ repositories: Repository[] }>(REPOSITORIES);
   const viewer = tokens?.idTokenClaims.sub;
   const rows = (data?.repositories ?? []).map((repository) =>
-    h('li', { class: 'repo', 'data-name': repository.name },
-      h('b', {}, `${repository.owner.login}/${repository.name}`), ` ★ ${repository.stars} `,
+    h(
+      'li',
+      { class: 'repo', 'data-name': repository.name },
+      h('b', {}, `${repository.owner.login}/${repository.name}`),
+      ` ★ ${repository.stars} `,
       h('span', { class: 'description' }, repository.description ?? ''),
       repository.owner.login === viewer && h('a', { href: `#/${repository.owner.login}/${repository.name}/settings`, class: 'settings' }, 'Settings'),
     ),
@@ -161,8 +172,11 @@ async function home(): Promise<DemoElement[]> {
   const email = h('button', { id: 'show-email', type: 'button' }, 'Show my email');
   email.addEventListener('click', () => void showEmail());
   return [
-    h('h2', {}, 'Repositories'), h('p', { class: 'hint' }, 'Public: anyone may browse them.'), h('ul', { id: 'repositories' }, ...rows),
-    h('h2', {}, 'Your account'), h('p', {}, email, ' ', h('span', { id: 'email' })),
+    h('h2', {}, 'Repositories'),
+    h('p', { class: 'hint' }, 'Public: anyone may browse them.'),
+    h('ul', { id: 'repositories' }, ...rows),
+    h('h2', {}, 'Your account'),
+    h('p', {}, email, ' ', h('span', { id: 'email' })),
   ];
 }
 
@@ -182,7 +196,8 @@ async function settingsPage(owner: string, name: string): Promise<DemoElement[]>
   const repository = data?.repository;
   if (repository == null) return [back, h('p', {}, `There is no repository ${owner}/${name}.`)];
   const heading = h('h2', {}, `${owner}/${name} · Settings`);
-  if (repository.owner.login !== tokens?.idTokenClaims.sub) return [back, heading, h('p', { id: 'result' }, `Only its owner can change it: ${name} belongs to ${repository.owner.login}.`)];
+  if (repository.owner.login !== tokens?.idTokenClaims.sub)
+    return [back, heading, h('p', { id: 'result' }, `Only its owner can change it: ${name} belongs to ${repository.owner.login}.`)];
   const to = h('input', { id: 'new-owner', name: 'new-owner', value: 'bob', required: '' });
   const form = h('form', { id: 'transfer-form' }, h('label', {}, 'New owner ', to), ' ', h('button', { id: 'transfer', type: 'submit' }, 'Transfer ownership'));
   const result = h('p', { id: 'result', role: 'status' });
@@ -190,7 +205,18 @@ async function settingsPage(owner: string, name: string): Promise<DemoElement[]>
     event.preventDefault();
     void transfer(repository.id, `${owner}/${name}`, to.value, result);
   });
-  return [back, heading, h('section', { class: 'danger' }, h('h3', {}, 'Danger zone'), h('p', {}, 'Transfer this repository to another user. Each transfer asks you to confirm it is you.'), form, result)];
+  return [
+    back,
+    heading,
+    h(
+      'section',
+      { class: 'danger' },
+      h('h3', {}, 'Danger zone'),
+      h('p', {}, 'Transfer this repository to another user. Each transfer asks you to confirm it is you.'),
+      form,
+      result,
+    ),
+  ];
 }
 
 async function transfer(id: string, fullName: string, to: string, result: DemoElement): Promise<void> {

@@ -100,7 +100,9 @@ const CANONICAL = (() => {
 
 /** A definition printed without descriptions and directives, to compare two subgraphs' definitions. */
 function canonicalPrint(definition: DefinitionNode): string {
-  const stripped = JSON.parse(JSON.stringify(definition, (key, value: unknown) => (key === 'description' || key === 'loc' ? undefined : value))) as DefinitionNode;
+  const stripped = JSON.parse(
+    JSON.stringify(definition, (key, value: unknown) => (key === 'description' || key === 'loc' ? undefined : value)),
+  ) as DefinitionNode;
   if (stripped.kind === Kind.SCALAR_TYPE_DEFINITION || stripped.kind === Kind.ENUM_TYPE_DEFINITION) {
     return print({ ...stripped, directives: [] });
   }

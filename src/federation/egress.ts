@@ -86,7 +86,8 @@ export function protectedSelections(schema: GraphQLSchema, table: PolicyTable, q
   };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const root = definition.operation === 'query' ? schema.getQueryType() : definition.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    const root =
+      definition.operation === 'query' ? schema.getQueryType() : definition.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
     walk(root, definition.selectionSet, 0);
   }
   return [...found];
@@ -126,4 +127,8 @@ function carriedRefusal(
 }
 
 /** What an unreadable document stands for: nothing may be sent that the gateway could not check. */
-export const UNREADABLE: PolicyEntry = Object.freeze({ coordinate: '(an unreadable subgraph document)', requirement: Object.freeze({}), sources: Object.freeze([]) });
+export const UNREADABLE: PolicyEntry = Object.freeze({
+  coordinate: '(an unreadable subgraph document)',
+  requirement: Object.freeze({}),
+  sources: Object.freeze([]),
+});

@@ -34,7 +34,6 @@ export interface GraphGeneration {
   readonly egress: EgressCheck;
 }
 
-
 export interface FederatedGraphOptions {
   readonly ladder: Ladder;
   readonly signer: IdentitySigner;
@@ -61,7 +60,9 @@ export interface FederatedGraphOptions {
 export class PolicyWeakenedError extends Error {
   readonly changes: readonly PolicyChange[];
   constructor(changes: readonly PolicyChange[]) {
-    super(`it weakens the policy (set "reload": { "allowWeakening": true } to serve it anyway): ${changes.map((change) => `${change.coordinate}: ${change.reason}`).join('; ')}`);
+    super(
+      `it weakens the policy (set "reload": { "allowWeakening": true } to serve it anyway): ${changes.map((change) => `${change.coordinate}: ${change.reason}`).join('; ')}`,
+    );
     this.name = 'PolicyWeakenedError';
     this.changes = changes;
   }
@@ -80,7 +81,13 @@ export interface FederatedGraph {
 /** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
 export function buildGeneration(
   supergraphSdl: string,
-  options: { ladder: Ladder; signer: IdentitySigner; subgraphs: readonly SubgraphConfig[]; metrics?: GatewayMetrics | undefined; warn?: (message: string) => void },
+  options: {
+    ladder: Ladder;
+    signer: IdentitySigner;
+    subgraphs: readonly SubgraphConfig[];
+    metrics?: GatewayMetrics | undefined;
+    warn?: (message: string) => void;
+  },
 ): GraphGeneration {
   const names = joinGraphNames(supergraphSdl);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
@@ -200,7 +207,8 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       upstream: errors === upstream.errors ? upstream : { ...upstream, errors },
       refusals: pruned.refusals,
       // Made only for a refused field the answer reaches: it records the requirement for the challenge.
-      refuse: (entry) => checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),
+      refuse: (entry) =>
+        checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),
     });
   };
 
@@ -211,7 +219,9 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       const next = await build();
       if (next.supergraphSdl === current.supergraphSdl) return { changed: false };
       // A reload never weakens policy silently: the same diff as `policy diff`, refused unless allowed.
-      const weakened = diffPolicies({ schema: current.schema, table: current.policy }, { schema: next.schema, table: next.policy }).filter((change) => change.kind === 'weakened');
+      const weakened = diffPolicies({ schema: current.schema, table: current.policy }, { schema: next.schema, table: next.policy }).filter(
+        (change) => change.kind === 'weakened',
+      );
       if (weakened.length > 0) {
         const allowed = options.allowWeakening === true;
         options.onWeakened?.(weakened, allowed);
@@ -237,7 +247,6 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     },
   };
 }
-
 
 /**
  * The first generation: a subgraph that does not answer yet (started after the gateway, restarting) is asked

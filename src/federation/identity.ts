@@ -79,7 +79,12 @@ export interface IdentitySigner {
  * for this process. For a rotation, `keyFile` may hold a JWK Set instead: its first key (private) signs,
  * and every key's public half is published.
  */
-export async function createIdentitySigner(options: { issuer: string; keyFile?: string | undefined; devKeyDir?: string | undefined; cacheSize?: number }): Promise<IdentitySigner> {
+export async function createIdentitySigner(options: {
+  issuer: string;
+  keyFile?: string | undefined;
+  devKeyDir?: string | undefined;
+  cacheSize?: number;
+}): Promise<IdentitySigner> {
   let privateJwk: JWK;
   let others: JWK[] = [];
   if (options.keyFile !== undefined) {
@@ -89,12 +94,14 @@ export async function createIdentitySigner(options: { issuer: string; keyFile?: 
   } else {
     privateJwk = await newIdentityKey();
   }
-  const published = await Promise.all([privateJwk, ...others].map(async (jwk) => {
-    const { d: _private, ...rest } = jwk;
-    const publicJwk: JWK = { ...rest, alg: ALG, use: 'sig' };
-    publicJwk.kid ??= await calculateJwkThumbprint(publicJwk);
-    return Object.freeze(publicJwk);
-  }));
+  const published = await Promise.all(
+    [privateJwk, ...others].map(async (jwk) => {
+      const { d: _private, ...rest } = jwk;
+      const publicJwk: JWK = { ...rest, alg: ALG, use: 'sig' };
+      publicJwk.kid ??= await calculateJwkThumbprint(publicJwk);
+      return Object.freeze(publicJwk);
+    }),
+  );
   const publicJwk = published[0]!;
   const key: KeyObject = createPrivateKey({ key: { ...privateJwk } as never, format: 'jwk' });
   const { issuer } = options;
@@ -135,7 +142,9 @@ async function readKeyFile(file: string): Promise<[JWK, ...JWK[]]> {
   const keys = (Array.isArray(parsed.keys) ? parsed.keys : [parsed]) as JWK[];
   const ed25519 = (jwk: JWK | undefined) => jwk !== undefined && jwk !== null && jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string';
   if (!ed25519(keys[0]) || typeof keys[0]!.d !== 'string' || !keys.every(ed25519)) {
-    throw new TypeError(`config "subgraphIdentity.keyFile": ${file} must hold an Ed25519 private JWK (kty OKP, crv Ed25519, d), or a JWK Set whose first key is one and whose other keys are Ed25519`);
+    throw new TypeError(
+      `config "subgraphIdentity.keyFile": ${file} must hold an Ed25519 private JWK (kty OKP, crv Ed25519, d), or a JWK Set whose first key is one and whose other keys are Ed25519`,
+    );
   }
   return keys as [JWK, ...JWK[]];
 }

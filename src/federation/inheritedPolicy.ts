@@ -161,7 +161,8 @@ function readJoins(supergraphSdl: string): Joins {
       if (graph === undefined) continue;
       typeGraphs.set(typeName, [...(typeGraphs.get(typeName) ?? []), graph]);
       const key = argument(directive, 'key');
-      if (key !== undefined && argument(directive, 'resolvable') !== 'false') keys.set(`${typeName}@${graph}`, [...(keys.get(`${typeName}@${graph}`) ?? []), key]);
+      if (key !== undefined && argument(directive, 'resolvable') !== 'false')
+        keys.set(`${typeName}@${graph}`, [...(keys.get(`${typeName}@${graph}`) ?? []), key]);
     }
     for (const field of definition.fields ?? []) {
       const coordinate = `${typeName}.${field.name.value}`;

@@ -33,14 +33,14 @@ export function planOf(generation: GraphGeneration, document: DocumentNode, oper
     pruned: new Map(),
     passedClaims(result) {
       let passed = claims.get(result);
-      if (passed === undefined) claims.set(result, (passed = Object.freeze([...result.passed.values()].map((entry) => passedRequirement(entry.coordinate, entry.requirement)))));
+      if (passed === undefined)
+        claims.set(result, (passed = Object.freeze([...result.passed.values()].map((entry) => passedRequirement(entry.coordinate, entry.requirement)))));
       return passed;
     },
   };
   byName.set(name, plan);
   return plan;
 }
-
 
 /** The pruned operation for one vector of decisions (`met[i]` for `plan.entries[i]`), made once and kept. */
 export function prunedFor(generation: GraphGeneration, plan: OperationPlan, decisions: readonly boolean[]): Pruned {

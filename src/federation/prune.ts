@@ -163,7 +163,9 @@ export function prune(schema: GraphQLSchema, table: PolicyTable, document: Docum
       SelectionSet: {
         leave(node) {
           const parent = typeInfo.getParentType();
-          const hasTypename = node.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value === '__typename' && selection.alias === undefined);
+          const hasTypename = node.selections.some(
+            (selection) => selection.kind === Kind.FIELD && selection.name.value === '__typename' && selection.alias === undefined,
+          );
           // An emptied selection stays valid with `__typename`; an abstract one needs it to be reshaped.
           if (!hasTypename && (node.selections.length === 0 || (parent !== null && isAbstractType(parent)))) {
             return { ...node, selections: [...node.selections, TYPENAME] };
@@ -231,7 +233,11 @@ export async function reshape(options: {
     rootValue: upstream.data,
     fieldResolver,
   });
-  const thrown = (shaped.errors ?? []).map((error) => (error.originalError instanceof GraphQLError ? new GraphQLError(error.originalError.message, { path: error.path, nodes: error.nodes, extensions: error.originalError.extensions }) : error));
+  const thrown = (shaped.errors ?? []).map((error) =>
+    error.originalError instanceof GraphQLError
+      ? new GraphQLError(error.originalError.message, { path: error.path, nodes: error.nodes, extensions: error.originalError.extensions })
+      : error,
+  );
   const errors = [...(upstream.errors ?? []), ...located, ...thrown];
   return { data: shaped.data, ...(errors.length > 0 ? { errors } : {}), ...(upstream.extensions === undefined ? {} : { extensions: upstream.extensions }) };
 }

@@ -76,7 +76,8 @@ async function readBounded(response: Response, options: AnswerOptions): Promise<
   return text;
 }
 
-const tooLarge = ({ name, url, maxBytes }: AnswerOptions) => new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered more than ${maxBytes} bytes`);
+const tooLarge = ({ name, url, maxBytes }: AnswerOptions) =>
+  new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered more than ${maxBytes} bytes`);
 const timedOut = ({ name, url }: AnswerOptions) => new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `${url} did not finish its answer in time`);
 const causeOf = (error: unknown) => (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 
@@ -147,11 +148,20 @@ async function readStream(response: Response, options: AnswerOptions): Promise<U
  * and its text goes to the log only: upstream messages name hosts and addresses.
  */
 function maskError(error: unknown, { name, warn, challenged }: AnswerOptions): Record<string, unknown> {
-  const given = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; path?: unknown; locations?: unknown; extensions?: { code?: unknown } };
+  const given = (typeof error === 'object' && error !== null ? error : {}) as {
+    message?: unknown;
+    path?: unknown;
+    locations?: unknown;
+    extensions?: { code?: unknown };
+  };
   const message = typeof given.message === 'string' ? given.message : '';
   const code = typeof given.extensions?.code === 'string' ? given.extensions.code : undefined;
-  const path = Array.isArray(given.path) && given.path.every((key) => typeof key === 'string' || Number.isSafeInteger(key)) ? (given.path as Array<string | number>) : undefined;
-  const locations = Array.isArray(given.locations) && given.locations.every(isLocation) ? given.locations.map(({ line, column }) => ({ line, column })) : undefined;
+  const path =
+    Array.isArray(given.path) && given.path.every((key) => typeof key === 'string' || Number.isSafeInteger(key))
+      ? (given.path as Array<string | number>)
+      : undefined;
+  const locations =
+    Array.isArray(given.locations) && given.locations.every(isLocation) ? given.locations.map(({ line, column }) => ({ line, column })) : undefined;
   const where = { ...(path === undefined ? {} : { path }), ...(locations === undefined ? {} : { locations }) };
   if (code !== undefined && VERBATIM.has(code)) return { message, ...where, extensions: { code, service: name } };
   if (code !== undefined && CHALLENGE_CODES.has(code)) {

@@ -28,7 +28,6 @@ export interface SubgraphCall {
   readonly egress: (request: SubgraphRequest) => PolicyEntry | undefined;
 }
 
-
 /** What every request to one subgraph is sent with: fixed when the generation is built. */
 export interface SubgraphRoute {
   readonly name: string;
@@ -110,7 +109,6 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
   return boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
 }
-
 
 /**
  * The answer of a subgraph request the egress check stopped: no data, and a step-up refusal that the gateway

@@ -1,4 +1,16 @@
-import { getNamedType, getOperationAST, isAbstractType, isObjectType, Kind, type GraphQLError, type DocumentNode, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import {
+  getNamedType,
+  getOperationAST,
+  isAbstractType,
+  isObjectType,
+  Kind,
+  type GraphQLError,
+  type DocumentNode,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { StepUpState } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
 import { gatewayError } from '../graphql/errors.js';
@@ -47,13 +59,16 @@ export function rebuildChallenge(context: ChallengeContext, { service, code, pat
     return { error: gatewayError('SUBGRAPH_ERROR', SUBGRAPH_ERROR_MESSAGE, { path, extensions: { service } }), challenge: false };
   };
   if (code === 'UNAUTHENTICATED' && state.caller.kind !== 'anonymous') return refuse('the caller is signed in (did it refuse the gateway identity?)');
-  const meets = (requirement: Requirement) => state.caller.kind === 'principal' && satisfiesAuthentication(ladder, state.caller.principal, requirement, state.now);
+  const meets = (requirement: Requirement) =>
+    state.caller.kind === 'principal' && satisfiesAuthentication(ladder, state.caller.principal, requirement, state.now);
   const own = requirementAtPath(context, path);
   let requirement = own?.requirement;
   if (requirement === undefined || meets(requirement)) {
     const top = ladder.levels.at(-1)!;
     requirement = combine(ladder, requirement ?? {}, { level: top.name, ...(top.maxAge === undefined ? {} : { maxAge: top.maxAge }) });
-    warn(`subgraph "${service}" asked for a step-up at ${at} beyond the gateway's policy (${own?.coordinate ?? 'no protected field'}): challenged at ${requirement.level}`);
+    warn(
+      `subgraph "${service}" asked for a step-up at ${at} beyond the gateway's policy (${own?.coordinate ?? 'no protected field'}): challenged at ${requirement.level}`,
+    );
   }
   if (meets(requirement)) return refuse('the caller meets the strictest level of the ladder');
   return { error: checkRequirement(ladder, state, requirement, { path, coordinate: own?.coordinate ?? at })!, challenge: true };
@@ -87,7 +102,8 @@ function requirementAtPath(
   if (!operation) return undefined;
   const root = schema.getRootType(operation.operation);
   if (root === undefined || root === null) return undefined;
-  const objectsOf = (type: GraphQLNamedType): readonly GraphQLObjectType[] => (isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : []);
+  const objectsOf = (type: GraphQLNamedType): readonly GraphQLObjectType[] =>
+    isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
   let level: Array<{ set: SelectionSetNode; parents: readonly GraphQLObjectType[] }> = [{ set: operation.selectionSet, parents: [root] }];
   let found: { coordinates: string[]; requirements: Requirement[] } | undefined;
   for (const key of path) {
@@ -99,7 +115,10 @@ function requirementAtPath(
         if (selection.kind === Kind.INLINE_FRAGMENT) {
           const condition = selection.typeCondition === undefined ? undefined : schema.getType(selection.typeCondition.name.value);
           const allowed = condition === undefined ? parents : objectsOf(condition);
-          visit(selection.selectionSet, parents.filter((parent) => allowed.includes(parent)));
+          visit(
+            selection.selectionSet,
+            parents.filter((parent) => allowed.includes(parent)),
+          );
         } else if (selection.kind === Kind.FIELD && (selection.alias ?? selection.name).value === key) {
           for (const parent of parents) {
             const field = parent.getFields()[selection.name.value];
@@ -123,6 +142,10 @@ function requirementAtPath(
   const requirement =
     combined === undefined
       ? undefined
-      : { level: combined.level, maxAge: combined.maxAge, ...(combined.allowIfCannotReauthenticate === true ? { allowIfCannotReauthenticate: true as const } : {}) };
+      : {
+          level: combined.level,
+          maxAge: combined.maxAge,
+          ...(combined.allowIfCannotReauthenticate === true ? { allowIfCannotReauthenticate: true as const } : {}),
+        };
   return { coordinate: [...new Set(found.coordinates)].join(' | '), requirement };
 }

@@ -79,10 +79,11 @@ export function joinGraphNames(supergraphSdl: string): Map<string, string> {
   for (const definition of parse(supergraphSdl).definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
-      const name = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'name')?.value;
+      const name = value.directives
+        ?.find((directive) => directive.name.value === 'join__graph')
+        ?.arguments?.find((argument) => argument.name.value === 'name')?.value;
       names.set(value.name.value, name?.kind === Kind.STRING ? name.value : value.name.value.toLowerCase());
     }
   }
   return names;
 }
-

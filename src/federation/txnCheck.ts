@@ -79,7 +79,11 @@ export function requireCheckedTransactions(schema: GraphQLSchema, checked: WeakS
   };
   return mapSchema(schema, {
     [MapperKind.ROOT_FIELD](fieldConfig) {
-      return { ...fieldConfig, resolve: guard(fieldConfig.resolve), ...(fieldConfig.subscribe === undefined ? {} : { subscribe: guard(fieldConfig.subscribe) }) };
+      return {
+        ...fieldConfig,
+        resolve: guard(fieldConfig.resolve),
+        ...(fieldConfig.subscribe === undefined ? {} : { subscribe: guard(fieldConfig.subscribe) }),
+      };
     },
   });
 }

@@ -22,7 +22,9 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 /** Apollo Server with both layers of enforcement, the request limits and APQ (in memory or the given cache). */
 export function createApollo(
   config: Config,
-  graph: { readonly schema: GraphQLSchema; readonly policy: PolicyTable } | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
+  graph:
+    | { readonly schema: GraphQLSchema; readonly policy: PolicyTable }
+    | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
   options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined; warn: (message: string) => void },
 ): ApolloServer<StepUpContext> {
   // A local graph gets its guards here; a federated graph's schema comes guarded from the gateway.
@@ -69,7 +71,7 @@ export function createApollo(
  */
 function callerErrorsAreNotInternal(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   if (formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') return formatted;
-  const status = ((error as { extensions?: { http?: { status?: unknown } } } | null)?.extensions?.http?.status);
+  const status = (error as { extensions?: { http?: { status?: unknown } } } | null)?.extensions?.http?.status;
   if (!(typeof status === 'number' && status >= 400 && status < 500)) return formatted;
   return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
 }

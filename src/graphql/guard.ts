@@ -56,7 +56,11 @@ export function guardSchemaInPlace(schema: GraphQLSchema, table: PolicyTable): G
   return schema;
 }
 
-function guardedResolver(table: PolicyTable, entry: PolicyEntry, resolver: GraphQLFieldResolver<unknown, unknown> | undefined): GraphQLFieldResolver<unknown, unknown> {
+function guardedResolver(
+  table: PolicyTable,
+  entry: PolicyEntry,
+  resolver: GraphQLFieldResolver<unknown, unknown> | undefined,
+): GraphQLFieldResolver<unknown, unknown> {
   const resolve = resolver ?? defaultFieldResolver;
   const guarded: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
     const refusal = refusalFor(table, context, entry);
@@ -104,11 +108,7 @@ async function claimOnce(table: PolicyTable, state: StepUpState, entry: PolicyEn
   note(state, entry.coordinate, entry.requirement, 'ALLOWED');
 }
 
-function refusalFor(
-  table: PolicyTable,
-  context: unknown,
-  entry: PolicyEntry,
-): GraphQLError | undefined {
+function refusalFor(table: PolicyTable, context: unknown, entry: PolicyEntry): GraphQLError | undefined {
   const state = (context as Partial<StepUpContext> | undefined)?.stepUp;
   // Fail closed: a server wired without the step-up context resolves no protected field.
   if (state === undefined) {

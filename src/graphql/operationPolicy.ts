@@ -75,12 +75,7 @@ export function requirementsOfOperation(
     }
   };
 
-  const walk = (
-    selectionSet: SelectionSetNode,
-    parents: readonly GraphQLObjectType[],
-    path: readonly string[],
-    spreading: ReadonlySet<string>,
-  ): void => {
+  const walk = (selectionSet: SelectionSetNode, parents: readonly GraphQLObjectType[], path: readonly string[], spreading: ReadonlySet<string>): void => {
     for (const selection of selectionSet.selections) {
       if (!included(selection)) continue;
       switch (selection.kind) {
@@ -100,10 +95,7 @@ export function requirementsOfOperation(
           const viaAbstract = returned && table.abstractTypes.get(returned.name);
           if (viaAbstract !== undefined) entries.push(viaAbstract);
           const earlier = found.get(fieldPath.join('.'));
-          const requirement = combineAll(table.ladder, [
-            ...entries.map((entry) => entry.requirement),
-            ...(earlier === undefined ? [] : [earlier.requirement]),
-          ]);
+          const requirement = combineAll(table.ladder, [...entries.map((entry) => entry.requirement), ...(earlier === undefined ? [] : [earlier.requirement])]);
           if (requirement !== undefined) {
             const strictest = entries.find((entry) => isAtLeastAsStrict(table.ladder, entry.requirement, requirement));
             found.set(fieldPath.join('.'), {

@@ -139,7 +139,8 @@ async function checkWholeOperation<TContext extends StepUpContext>(
     } catch {
       throw stateUnavailableError();
     }
-    if (!claimed) errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate }));
+    if (!claimed)
+      errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate }));
     else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
   }
   if (errors.length > 0) {

@@ -113,10 +113,7 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
   for (const type of named) {
     if (!isAbstractType(type)) continue;
     const own = otherTypes.get(type.name);
-    const sources = [
-      ...(own === undefined ? [] : [own]),
-      ...schema.getPossibleTypes(type).flatMap((possible) => types.get(possible.name)?.sources ?? []),
-    ];
+    const sources = [...(own === undefined ? [] : [own]), ...schema.getPossibleTypes(type).flatMap((possible) => types.get(possible.name)?.sources ?? [])];
     if (sources.length > 0) abstractTypes.set(type.name, entryOf(ladder, type.name, sources));
   }
 
@@ -156,12 +153,7 @@ function policyDirectiveOf(name: string): 'isAuthenticated' | 'authenticated' | 
  * keeps its policy. Several of them on one element (or one twice, as composing `@shareable` fields may
  * leave it) combine to the strictest.
  */
-function directiveSource(
-  element: Annotated,
-  coordinate: string,
-  kind: PolicySource['kind'],
-  ladder: Ladder,
-): PolicySource | undefined {
+function directiveSource(element: Annotated, coordinate: string, kind: PolicySource['kind'], ladder: Ladder): PolicySource | undefined {
   const nodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
   const read: Array<{ requirement: Requirement; maxAgeFromLadder: boolean }> = [];
   for (const directive of nodes.flatMap((node) => node?.directives ?? [])) {

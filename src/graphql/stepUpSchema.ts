@@ -9,7 +9,10 @@ import { withStepUpTypeDefs } from './loadSchema.js';
  * A graph's executable schema with what step-up adds: the directive's definitions (unless the SDL has
  * them) and the `ACRValue` scalar of this ladder. The same for the gateway and for `createStepUp`.
  */
-export function makeStepUpSchema(graph: { readonly typeDefs: string; readonly resolvers?: IResolvers | readonly IResolvers[] | undefined }, ladder: Ladder): GraphQLSchema {
+export function makeStepUpSchema(
+  graph: { readonly typeDefs: string; readonly resolvers?: IResolvers | readonly IResolvers[] | undefined },
+  ladder: Ladder,
+): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: withStepUpTypeDefs(graph.typeDefs),
     resolvers: [...[graph.resolvers ?? []].flat(), { ACRValue: createACRValueScalar(ladder) }],

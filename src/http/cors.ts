@@ -9,7 +9,16 @@ export interface CorsConfig {
 }
 
 /** Request headers a browser may send: what GraphQL clients and this gateway's protocol use. */
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version', 'x-request-id'];
+const ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'accept',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'x-request-id',
+];
 /** Response headers script may read: the RFC 9470 challenge above all. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, X-Request-Id';
 const PREFLIGHT_MAX_AGE = '600';
@@ -28,7 +37,9 @@ export function createCors(config: CorsConfig): Cors {
   for (const origin of config.origins) {
     if (origin === '*') continue;
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new TypeError(`config "cors.origins": ${JSON.stringify(origin)} is not an origin such as https://app.example (scheme, host and port only, no path or trailing slash)`);
+      throw new TypeError(
+        `config "cors.origins": ${JSON.stringify(origin)} is not an origin such as https://app.example (scheme, host and port only, no path or trailing slash)`,
+      );
     }
   }
   const allowed = new Set(config.origins);

@@ -58,9 +58,22 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
     const record: RequestRecord = { requestId: requestIdOf(req.headers['x-request-id']), decisions: [] };
     res.setHeader('x-request-id', record.requestId);
     span.setAttribute(ATTRIBUTES.requestId, record.requestId);
-    const refused = (status: number, code: ErrorCode, message: string, headers: Readonly<Record<string, string>>, event: 'token.refused' | 'persisted.refused' | undefined, principal?: Principal) => {
+    const refused = (
+      status: number,
+      code: ErrorCode,
+      message: string,
+      headers: Readonly<Record<string, string>>,
+      event: 'token.refused' | 'persisted.refused' | undefined,
+      principal?: Principal,
+    ) => {
       sendErrors(res, status, code, message, headers);
-      if (event !== undefined) reportRefusal(ops, event, { requestId: record.requestId, status, code, reason: message, client_id: principal?.clientId, sub: principal?.subject }, message);
+      if (event !== undefined)
+        reportRefusal(
+          ops,
+          event,
+          { requestId: record.requestId, status, code, reason: message, client_id: principal?.clientId, sub: principal?.subject },
+          message,
+        );
       reportRequest(ops, record, { principal, ladder, now: clock() }, { status, durationMs: performance.now() - started });
     };
     const body = await readBody(req, options.maxBodyBytes);
@@ -74,7 +87,13 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
     verifying.end();
     if (authentication.kind === 'refused') {
       ops.metrics?.tokenVerifications.inc({ outcome: authentication.status === 503 ? 'unavailable' : 'invalid' });
-      return refused(authentication.status, authentication.code, authentication.message, authentication.headers, authentication.status === 400 ? undefined : 'token.refused');
+      return refused(
+        authentication.status,
+        authentication.code,
+        authentication.message,
+        authentication.headers,
+        authentication.status === 400 ? undefined : 'token.refused',
+      );
     }
     const { caller } = authentication;
     const principal = caller.kind === 'principal' ? caller.principal : undefined;
@@ -122,7 +141,12 @@ function reportLimits(ops: Ops, record: RequestRecord, body: string, principal: 
   }
   for (const error of errors) {
     if (typeof error.extensions?.limit !== 'string') continue;
-    reportRefusal(ops, 'limit.refused', { requestId: record.requestId, limit: error.extensions.limit, client_id: principal?.clientId, sub: principal?.subject }, error.message ?? 'a limit was exceeded');
+    reportRefusal(
+      ops,
+      'limit.refused',
+      { requestId: record.requestId, limit: error.extensions.limit, client_id: principal?.clientId, sub: principal?.subject },
+      error.message ?? 'a limit was exceeded',
+    );
   }
 }
 

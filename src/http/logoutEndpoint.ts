@@ -53,7 +53,9 @@ export function createLogoutEndpoint(options: LogoutEndpointOptions): (req: Inco
       else await revocations.logOutUser(issuer, checked.sub!, checked.iat);
       options.log?.info(
         { event: 'revocation.applied', iss: issuer, scope: checked.sid !== undefined ? 'session' : 'user', sid: checked.sid, sub: checked.sub },
-        checked.sid !== undefined ? `session ${checked.sid} logged out: its tokens are refused` : `user ${checked.sub} logged out: tokens issued before are refused`,
+        checked.sid !== undefined
+          ? `session ${checked.sid} logged out: its tokens are refused`
+          : `user ${checked.sub} logged out: tokens issued before are refused`,
       );
     } catch {
       return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'the logout cannot be recorded right now' }, { 'retry-after': '5' });

@@ -23,7 +23,8 @@ export interface Routes {
   /** OIDC Back-Channel Logout. */
   logout?: Handler | undefined;
   /** Dev mode: the provider's pages and endpoints, and its own demo page at `/`. */
-  devProvider?: { handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> | void; home(res: ServerResponse): Promise<void> } | undefined;
+  devProvider?:
+    { handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> | void; home(res: ServerResponse): Promise<void> } | undefined;
 }
 
 /**

@@ -38,9 +38,7 @@ export function interactionPolicyWithAcrBinding() {
         if (required === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         if (rankOf(acrOfThisRequest(ctx)) >= required) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         if (ctx.oidc.result?.login) {
-          throw new errors.UnmetAuthenticationRequirements(
-            `the authentication performed does not reach ${LADDER[required]}`,
-          );
+          throw new errors.UnmetAuthenticationRequirements(`the authentication performed does not reach ${LADDER[required]}`);
         }
         return interactionPolicy.Check.REQUEST_PROMPT;
       },
@@ -53,11 +51,12 @@ export function interactionPolicyWithAcrBinding() {
 /** The rank of the level `acr_values` asks for; undefined when it asks for none. Throws when it asks only for unknown ones. */
 export function requiredRank(acrValues: unknown): number | undefined {
   if (typeof acrValues !== 'string' || acrValues.trim() === '') return undefined;
-  const known = acrValues.split(' ').map(rankOf).filter((rank) => rank >= 0);
+  const known = acrValues
+    .split(' ')
+    .map(rankOf)
+    .filter((rank) => rank >= 0);
   if (known.length === 0) {
-    throw new errors.UnmetAuthenticationRequirements(
-      `none of the requested acr_values is supported; supported values: ${LADDER.join(' ')}`,
-    );
+    throw new errors.UnmetAuthenticationRequirements(`none of the requested acr_values is supported; supported values: ${LADDER.join(' ')}`);
   }
   return known[0];
 }
@@ -87,4 +86,3 @@ export function wireAcrOfThisRequest(provider: Provider): void {
     });
   });
 }
-

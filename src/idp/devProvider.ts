@@ -88,9 +88,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
   const provider = new Provider(issuer, configuration());
   wireAcrOfThisRequest(provider);
   provider.on('server_error', (_ctx, error) => log(`[dev-idp] server_error: ${(error as Error).message}`));
-  provider.on('backchannel.error', (_ctx, error, client) =>
-    log(`[dev-idp] back-channel logout to ${client.clientId} failed: ${(error as Error).message}`),
-  );
+  provider.on('backchannel.error', (_ctx, error, client) => log(`[dev-idp] back-channel logout to ${client.clientId} failed: ${(error as Error).message}`));
 
   const interactions = createInteractions(provider);
   const oidc = provider.callback();
@@ -215,9 +213,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
           enabled: true,
           // Only the gateway, and only for access tokens meant for it: anything else is `active: false`.
           allowedPolicy: (_ctx, client, token) =>
-            client.clientId === gatewayClientId &&
-            token.kind === 'AccessToken' &&
-            ([] as unknown[]).concat(token.aud).includes(gatewayAudience),
+            client.clientId === gatewayClientId && token.kind === 'AccessToken' && ([] as unknown[]).concat(token.aud).includes(gatewayAudience),
         },
         backchannelLogout: { enabled: true },
         rpInitiatedLogout: {
@@ -248,8 +244,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
         }
         return fetch(url, init);
       },
-      clientBasedCORS: (_ctx, origin, client) =>
-        client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
+      clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
       renderError: (ctx, out) => {
         ctx.type = 'html';
         ctx.body = page('Error', `<p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`);
@@ -263,8 +258,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
         Grant: SESSION_TTL_REMEMBERED,
         Session: (_ctx, session) => (session.transient ? SESSION_TTL_TRANSIENT : SESSION_TTL_REMEMBERED),
         // A rotated refresh token keeps the remaining lifetime of the one it replaces.
-        RefreshToken: (ctx, _token, _client) =>
-          ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? SESSION_TTL_REMEMBERED,
+        RefreshToken: (ctx, _token, _client) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? SESSION_TTL_REMEMBERED,
       },
     };
   }

@@ -77,7 +77,11 @@ export function createInteractions(provider: Provider) {
       const daysAgo = form.get('days_ago') ?? '';
       const backdate = backdateOf(daysAgo);
       if (backdate === undefined) {
-        return sendHtml(res, 400, passwordPage(uid, client, needsGold, username, form.has('remember'), `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`, daysAgo));
+        return sendHtml(
+          res,
+          400,
+          passwordPage(uid, client, needsGold, username, form.has('remember'), `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`, daysAgo),
+        );
       }
       if (!checkPassword(username, form.get('password') ?? '')) {
         return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', daysAgo));

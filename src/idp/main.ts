@@ -28,7 +28,11 @@ async function main(): Promise<void> {
     gatewayResource: 'urn:guthib:api',
     accessTokenFormat: values.opaque ? 'opaque' : 'jwt',
     clients: {
-      web: { redirectUris: [`${values.gateway}/`], postLogoutRedirectUris: [`${values.gateway}/`], backchannelLogoutUri: `${values.gateway}/backchannel-logout` },
+      web: {
+        redirectUris: [`${values.gateway}/`],
+        postLogoutRedirectUris: [`${values.gateway}/`],
+        backchannelLogoutUri: `${values.gateway}/backchannel-logout`,
+      },
       gateway: { clientSecret: secret },
     },
   });

@@ -80,4 +80,3 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
-

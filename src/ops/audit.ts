@@ -83,6 +83,11 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
 }
 
 /** A request refused before GraphQL (a token, a persisted-operation rule, a limit): one audit event. */
-export function reportRefusal(ops: Ops, event: 'token.refused' | 'persisted.refused' | 'limit.refused', fields: Record<string, unknown>, message: string): void {
+export function reportRefusal(
+  ops: Ops,
+  event: 'token.refused' | 'persisted.refused' | 'limit.refused',
+  fields: Record<string, unknown>,
+  message: string,
+): void {
   ops.log.info({ event, ...fields }, message);
 }

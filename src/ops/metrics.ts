@@ -25,18 +25,47 @@ export function createGatewayMetrics(options: { processMetrics?: boolean } = {})
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({ name: 'stepup_gateway_requests_total', help: 'GraphQL requests answered, by HTTP status and operation type', labelNames: ['status', 'operation_type'], registers }),
+    requests: new Counter({
+      name: 'stepup_gateway_requests_total',
+      help: 'GraphQL requests answered, by HTTP status and operation type',
+      labelNames: ['status', 'operation_type'],
+      registers,
+    }),
     decisions: new Counter({
       name: 'stepup_gateway_decisions_total',
       help: 'Step-up decisions that matter, by schema coordinate and outcome (allowed by a step-up, or the refusal code)',
       labelNames: ['coordinate', 'outcome'],
       registers,
     }),
-    tokenVerifications: new Counter({ name: 'stepup_gateway_token_verifications_total', help: 'Access tokens checked, by outcome (valid, invalid, unavailable)', labelNames: ['outcome'], registers }),
-    tokenCache: new Counter({ name: 'stepup_gateway_token_cache_total', help: 'Token cache lookups, by result (hit, miss)', labelNames: ['result'], registers }),
-    jwksFetches: new Counter({ name: 'stepup_gateway_jwks_fetches_total', help: "Fetches of the issuer's discovery document and JWKS, by outcome (ok, failed)", labelNames: ['outcome'], registers }),
-    introspections: new Counter({ name: 'stepup_gateway_introspection_requests_total', help: 'Token introspection requests (RFC 7662), by outcome (ok, failed)', labelNames: ['outcome'], registers }),
-    redisUp: new Gauge({ name: 'stepup_gateway_redis_up', help: '1 when the shared state (Redis) answers, 0 when it does not; absent without Redis', registers }),
+    tokenVerifications: new Counter({
+      name: 'stepup_gateway_token_verifications_total',
+      help: 'Access tokens checked, by outcome (valid, invalid, unavailable)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    tokenCache: new Counter({
+      name: 'stepup_gateway_token_cache_total',
+      help: 'Token cache lookups, by result (hit, miss)',
+      labelNames: ['result'],
+      registers,
+    }),
+    jwksFetches: new Counter({
+      name: 'stepup_gateway_jwks_fetches_total',
+      help: "Fetches of the issuer's discovery document and JWKS, by outcome (ok, failed)",
+      labelNames: ['outcome'],
+      registers,
+    }),
+    introspections: new Counter({
+      name: 'stepup_gateway_introspection_requests_total',
+      help: 'Token introspection requests (RFC 7662), by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: 'stepup_gateway_redis_up',
+      help: '1 when the shared state (Redis) answers, 0 when it does not; absent without Redis',
+      registers,
+    }),
     subgraphRequests: new Counter({
       name: 'stepup_gateway_subgraph_requests_total',
       help: 'Requests to subgraphs, by subgraph and outcome (ok, or the fault code)',

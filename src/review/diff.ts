@@ -49,7 +49,13 @@ export function diffPolicies(base: PolicySide, head: PolicySide): PolicyChange[]
     for (const landing of weaker) {
       const after = head.table.fields.get(landing)?.requirement;
       movedTo.add(landing);
-      changes.push({ coordinate: landing, kind: 'weakened', before, after, reason: `moved out of ${coordinate} (${describe(before)}) to ${landing} (${describe(after)})` });
+      changes.push({
+        coordinate: landing,
+        kind: 'weakened',
+        before,
+        after,
+        reason: `moved out of ${coordinate} (${describe(before)}) to ${landing} (${describe(after)})`,
+      });
     }
     changes.push({ coordinate, kind: 'removed field', before, reason: `removed; it required ${describe(before)}` });
   }
@@ -146,9 +152,11 @@ export function formatChanges(changes: readonly PolicyChange[], format: 'text' |
   const sorted = [...changes].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   if (sorted.length === 0) return format === 'markdown' ? 'No change to the step-up policy.\n' : 'no change to the step-up policy\n';
   if (format === 'text') return sorted.map((change) => `${change.kind.toUpperCase()} ${change.coordinate}: ${change.reason}`).join('\n') + '\n';
-  return [
-    '| Change | Coordinate | Why |',
-    '|---|---|---|',
-    ...sorted.map((change) => `| ${change.kind === 'weakened' ? '**weakened**' : change.kind} | \`${change.coordinate}\` | ${change.reason} |`),
-  ].join('\n') + '\n';
+  return (
+    [
+      '| Change | Coordinate | Why |',
+      '|---|---|---|',
+      ...sorted.map((change) => `| ${change.kind === 'weakened' ? '**weakened**' : change.kind} | \`${change.coordinate}\` | ${change.reason} |`),
+    ].join('\n') + '\n'
+  );
 }

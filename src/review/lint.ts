@@ -23,7 +23,11 @@ export function lintSdl(sdl: string, ladder: Ladder): LintFinding[] {
 }
 
 /** The same checks on a built schema (a composed supergraph's, say): a level the ladder lacks is a finding too. */
-export function lintSchema(schema: GraphQLSchema, ladder: Ladder, complete: (schema: GraphQLSchema, table: PolicyTable) => PolicyTable = (_, table) => table): LintFinding[] {
+export function lintSchema(
+  schema: GraphQLSchema,
+  ladder: Ladder,
+  complete: (schema: GraphQLSchema, table: PolicyTable) => PolicyTable = (_, table) => table,
+): LintFinding[] {
   let table: PolicyTable;
   try {
     table = complete(schema, buildPolicyTable(schema, ladder));
@@ -43,7 +47,12 @@ export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFindi
   for (const field of Object.values(mutation?.getFields() ?? {})) {
     const coordinate = `${mutation!.name}.${field.name}`;
     if (!table.fields.has(coordinate)) {
-      findings.push({ rule: 'unprotected-mutation', severity: 'warning', coordinate, message: `${coordinate} is a mutation without @isAuthenticated: anyone may call it` });
+      findings.push({
+        rule: 'unprotected-mutation',
+        severity: 'warning',
+        coordinate,
+        message: `${coordinate} is a mutation without @isAuthenticated: anyone may call it`,
+      });
     }
   }
 
@@ -89,7 +98,8 @@ export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFindi
     const inherited = entry.sources.filter((source) => source.kind === 'requires' || source.kind === 'key');
     if (inherited.length === 0) continue;
     const declared = entry.sources.filter((source) => source.kind !== 'requires' && source.kind !== 'key');
-    const strictest = declared.length === 0 ? undefined : declared.map((source) => source.requirement).reduce((a, b) => (isAtLeastAsStrict(table.ladder, a, b) ? a : b));
+    const strictest =
+      declared.length === 0 ? undefined : declared.map((source) => source.requirement).reduce((a, b) => (isAtLeastAsStrict(table.ladder, a, b) ? a : b));
     if (strictest !== undefined && isAtLeastAsStrict(table.ladder, strictest, entry.requirement)) continue;
     const via = [...new Set(inherited.map((source) => `${source.coordinate} (@${source.kind})`))].join(', ');
     findings.push({

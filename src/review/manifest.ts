@@ -26,17 +26,23 @@ export interface OperationAnnotation {
  */
 export function annotateManifest(schema: GraphQLSchema, table: PolicyTable, manifest: PersistedManifest): OperationAnnotation[] {
   return [...manifest.operations.values()].map((operation) => {
-    const definition = operation.document.definitions.find(
-      (node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION,
-    )!;
+    const definition = operation.document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)!;
     const selected = requirementsOfOperation(schema, table, operation.document, definition, {}, { unknownVariables: 'include' });
-    const requirement = combineAll(table.ladder, selected.map((entry) => entry.requirement));
-    const causes = requirement === undefined ? [] : selected
-      .filter((entry) =>
-        (requirement.level !== undefined && entry.requirement.level === requirement.level) ||
-        (requirement.maxAge !== undefined && entry.requirement.maxAge === requirement.maxAge) ||
-        (requirement.level === undefined && requirement.maxAge === undefined))
-      .map((entry) => entry.coordinate);
+    const requirement = combineAll(
+      table.ladder,
+      selected.map((entry) => entry.requirement),
+    );
+    const causes =
+      requirement === undefined
+        ? []
+        : selected
+            .filter(
+              (entry) =>
+                (requirement.level !== undefined && entry.requirement.level === requirement.level) ||
+                (requirement.maxAge !== undefined && entry.requirement.maxAge === requirement.maxAge) ||
+                (requirement.level === undefined && requirement.maxAge === undefined),
+            )
+            .map((entry) => entry.coordinate);
     return {
       id: operation.id,
       name: operation.name,
@@ -49,11 +55,15 @@ export function annotateManifest(schema: GraphQLSchema, table: PolicyTable, mani
 }
 
 export function formatAnnotationsMarkdown(annotations: readonly OperationAnnotation[]): string {
-  return [
-    '| Operation | Type | Needs | acr_values | max_age | Because of |',
-    '|---|---|---|---|---|---|',
-    ...annotations.map((annotation) =>
-      `| ${annotation.name ?? annotation.id.slice(0, 12)} | ${annotation.type} | ${annotation.requirement === undefined ? 'no token' : describe(annotation.requirement)} | ` +
-      `${annotation.challenge.acrValues ?? ''} | ${annotation.challenge.maxAge ?? ''} | ${annotation.causes.map((cause) => `\`${cause}\``).join(', ')} |`),
-  ].join('\n') + '\n';
+  return (
+    [
+      '| Operation | Type | Needs | acr_values | max_age | Because of |',
+      '|---|---|---|---|---|---|',
+      ...annotations.map(
+        (annotation) =>
+          `| ${annotation.name ?? annotation.id.slice(0, 12)} | ${annotation.type} | ${annotation.requirement === undefined ? 'no token' : describe(annotation.requirement)} | ` +
+          `${annotation.challenge.acrValues ?? ''} | ${annotation.challenge.maxAge ?? ''} | ${annotation.causes.map((cause) => `\`${cause}\``).join(', ')} |`,
+      ),
+    ].join('\n') + '\n'
+  );
 }

@@ -87,16 +87,23 @@ export function formatReportMarkdown(records: readonly PolicyRecord[], abstracts
   const lines = [
     '| Coordinate | Level | acr values | Max age | From |',
     '|---|---|---|---|---|',
-    ...records.map((record) =>
-      [
-        `\`${record.coordinate}\``,
-        (record.level ?? 'any valid token') + (record.scopes === undefined ? '' : `; scopes: ${describeScopeConditions(record.scopes)}`),
-        record.acrValues === undefined ? '' : record.acrValues.split(' ').map((acr) => `\`${acr}\``).join(' '),
-        (record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`) +
-          (record.once === true ? ', once per authentication' : ''),
-        record.from.join(', '),
-      ].join(' | '),
-    ).map((row) => `| ${row} |`),
+    ...records
+      .map((record) =>
+        [
+          `\`${record.coordinate}\``,
+          (record.level ?? 'any valid token') + (record.scopes === undefined ? '' : `; scopes: ${describeScopeConditions(record.scopes)}`),
+          record.acrValues === undefined
+            ? ''
+            : record.acrValues
+                .split(' ')
+                .map((acr) => `\`${acr}\``)
+                .join(' '),
+          (record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`) +
+            (record.once === true ? ', once per authentication' : ''),
+          record.from.join(', '),
+        ].join(' | '),
+      )
+      .map((row) => `| ${row} |`),
   ];
   for (const abstract of abstracts) {
     const scopes = abstract.scopes === undefined ? '' : ` and scopes ${describeScopeConditions(abstract.scopes)}`;

@@ -51,7 +51,13 @@ export async function closeRedisClient(client: ClosableClient, timeoutMs = 1_000
   const late = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, timeoutMs);
   });
-  await Promise.race([client.quit().then(() => undefined, () => undefined), late]);
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    late,
+  ]);
   clearTimeout(timer);
   destroy();
 }

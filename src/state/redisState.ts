@@ -19,7 +19,10 @@ export function createRedisState(url: string, options: { prefix?: string; warn: 
   };
   return {
     available: () => client.isReady,
-    claim: (key, ttlMs) => guarded(async () => (await client.set(prefix + key, '1', { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })) === 'OK'),
+    claim: (key, ttlMs) =>
+      guarded(
+        async () => (await client.set(prefix + key, '1', { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })) === 'OK',
+      ),
     isClaimed: (key) => guarded(async () => (await client.exists(prefix + key)) === 1),
     raise: (key, value, ttlMs) =>
       guarded(async () => {

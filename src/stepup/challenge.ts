@@ -81,7 +81,12 @@ export function invalidTokenChallenge(description: string, realm?: string): stri
  */
 export function describeScopes(condition: ScopeCondition): string {
   const sets = condition.map((set) =>
-    set.length === 1 ? `the scope "${set[0]}"` : `the scopes ${set.slice(0, -1).map((scope) => `"${scope}"`).join(', ')} and "${set.at(-1)}"`,
+    set.length === 1
+      ? `the scope "${set[0]}"`
+      : `the scopes ${set
+          .slice(0, -1)
+          .map((scope) => `"${scope}"`)
+          .join(', ')} and "${set.at(-1)}"`,
   );
   const [first = 'a scope', ...others] = sets;
   return `This needs ${first}${others.length === 0 ? '' : ` (or ${others.join(', or ')})`}`;

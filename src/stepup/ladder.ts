@@ -77,9 +77,7 @@ export function createLadder(definitions: readonly LevelDefinition[] = DEFAULT_L
     }
     const weaker = levels.at(-1);
     if (weaker?.maxAge !== undefined && (maxAge === undefined || maxAge > weaker.maxAge)) {
-      throw new TypeError(
-        `ladder level ${name}: "maxAge" must not exceed that of the weaker level ${weaker.name} (${weaker.maxAge} s)`,
-      );
+      throw new TypeError(`ladder level ${name}: "maxAge" must not exceed that of the weaker level ${weaker.name} (${weaker.maxAge} s)`);
     }
     const level: Level = Object.freeze({ name, acr: acrs[0]!, acrs, maxAge, rank });
     levels.push(level);

@@ -64,13 +64,7 @@ export function requirementOf(ladder: Ladder, args: RequirementArguments): Requi
   return normalised(level, applying, once === true, ifCannotReauthenticate === 'ALLOW', scopes === undefined ? [] : [scopes]);
 }
 
-function normalised(
-  level: string | undefined,
-  maxAge: number | undefined,
-  once: boolean,
-  allow: boolean,
-  scopes: ScopeConditions,
-): Requirement {
+function normalised(level: string | undefined, maxAge: number | undefined, once: boolean, allow: boolean, scopes: ScopeConditions): Requirement {
   const requirement: { level?: string; maxAge?: number; once?: true; allowIfCannotReauthenticate?: true; scopes?: ScopeConditions } = {};
   if (level !== undefined) requirement.level = level;
   if (maxAge !== undefined) requirement.maxAge = maxAge;
@@ -134,8 +128,7 @@ function rankOf(ladder: Ladder, level: string | undefined): number {
  */
 export function combine(ladder: Ladder, a: Requirement, b: Requirement): Requirement {
   const level = rankOf(ladder, a.level) >= rankOf(ladder, b.level) ? a.level : b.level;
-  const maxAge =
-    a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge);
+  const maxAge = a.maxAge === undefined ? b.maxAge : b.maxAge === undefined ? a.maxAge : Math.min(a.maxAge, b.maxAge);
   // Letting users who cannot step up through is a relaxation: it survives only if both sides allow it.
   return normalised(
     level,

@@ -29,14 +29,26 @@ const headers = (authorization: string | undefined, raw: string[] = authorizatio
 describe('authenticate', () => {
   it('answers a cached token at once, without verifying it again', () => {
     const verifier = cachedVerifier();
-    const answer = authenticate(headers(`Bearer ${TOKEN}`), '', verifier, createRevocations(createMemoryState(), { maxTokenLifetime: 86_400, clockTolerance: 60 }), 'r');
+    const answer = authenticate(
+      headers(`Bearer ${TOKEN}`),
+      '',
+      verifier,
+      createRevocations(createMemoryState(), { maxTokenLifetime: 86_400, clockTolerance: 60 }),
+      'r',
+    );
     expect(answer).toEqual({ kind: 'caller', caller: ALICE_OUTCOME });
     expect(verifier.verified).toEqual([]);
   });
 
   it('still refuses a cached token sent in two Authorization headers', async () => {
     const revocations = createRevocations(createMemoryState(), { maxTokenLifetime: 86_400, clockTolerance: 60 });
-    const answer = await authenticate(headers(`Bearer ${TOKEN}`, ['Authorization', `Bearer ${TOKEN}`, 'authorization', 'Bearer x']), '', cachedVerifier(), revocations, 'r');
+    const answer = await authenticate(
+      headers(`Bearer ${TOKEN}`, ['Authorization', `Bearer ${TOKEN}`, 'authorization', 'Bearer x']),
+      '',
+      cachedVerifier(),
+      revocations,
+      'r',
+    );
     expect(answer).toMatchObject({ kind: 'refused', status: 400, code: 'BAD_REQUEST' });
   });
 
@@ -57,7 +69,13 @@ describe('authenticate', () => {
 
   it('refuses a malformed header before any token is looked at', async () => {
     const verifier = cachedVerifier();
-    const answer = await authenticate(headers(`Bearer ${TOKEN} x`), '', verifier, createRevocations(createMemoryState(), { maxTokenLifetime: 86_400, clockTolerance: 60 }), 'r');
+    const answer = await authenticate(
+      headers(`Bearer ${TOKEN} x`),
+      '',
+      verifier,
+      createRevocations(createMemoryState(), { maxTokenLifetime: 86_400, clockTolerance: 60 }),
+      'r',
+    );
     expect([answer.kind, verifier.verified]).toEqual(['refused', []]);
   });
 });

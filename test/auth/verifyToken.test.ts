@@ -32,7 +32,10 @@ describe('createTokenVerifier', () => {
     now = T0;
     const verifier = verifierWith(discoverKeys(issuer.issuer));
     const outcome = await verifier.verify(await issuer.sign({ acr: GOLD, auth_time: T0 - 5 }));
-    expect(outcome).toMatchObject({ kind: 'principal', principal: { subject: 'alice', acr: GOLD, authTime: T0 - 5, clientId: 'guthib-web', expiresAt: T0 + 3600 } });
+    expect(outcome).toMatchObject({
+      kind: 'principal',
+      principal: { subject: 'alice', acr: GOLD, authTime: T0 - 5, clientId: 'guthib-web', expiresAt: T0 + 3600 },
+    });
   });
 
   it('checks a signature once for a token presented many times', async () => {
@@ -130,15 +133,17 @@ describe('discoverKeys', () => {
     const before = issuer.jwksFetches;
     const unknown = await issuer.newKey('never-published');
     const outcome = await verifier.verify(await issuer.sign({}, { key: unknown }));
-    expect([outcome, issuer.jwksFetches - before]).toEqual([
-      { kind: 'invalid', reason: 'the token is signed with a key the issuer does not publish' },
-      0,
-    ]);
+    expect([outcome, issuer.jwksFetches - before]).toEqual([{ kind: 'invalid', reason: 'the token is signed with a key the issuer does not publish' }, 0]);
   });
 
   it('reports an issuer out of reach as unavailable, not as a bad token', async () => {
     now = T0;
-    const verifier = createTokenVerifier({ issuer: 'http://127.0.0.1:9', audience: 'x', keys: discoverKeys('http://127.0.0.1:9', { timeoutMs: 500 }), clock: () => now });
+    const verifier = createTokenVerifier({
+      issuer: 'http://127.0.0.1:9',
+      audience: 'x',
+      keys: discoverKeys('http://127.0.0.1:9', { timeoutMs: 500 }),
+      clock: () => now,
+    });
     const outcome = await verifier.verify(await issuer.sign());
     expect(outcome.kind).toBe('unavailable');
   });
@@ -184,7 +189,10 @@ describe('token lifetime (a revocation must outlive every token it matches)', ()
   it('refuses a token issued for one second longer than maxTokenLifetime', async () => {
     now = T0;
     const token = await issuer.sign({ iat: T0 - 10, exp: T0 - 10 + DAY + 1 });
-    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({ kind: 'invalid', reason: 'the token lives longer than the gateway accepts' });
+    expect(await verifierWith(discoverKeys(issuer.issuer)).verify(token)).toEqual({
+      kind: 'invalid',
+      reason: 'the token lives longer than the gateway accepts',
+    });
   });
 
   it('accepts a token whose iat is exactly clockTolerance in the future', async () => {
@@ -207,7 +215,13 @@ describe('token lifetime (a revocation must outlive every token it matches)', ()
 
   it('holds tokens to a maxTokenLifetime option smaller than the default', async () => {
     now = T0;
-    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: discoverKeys(issuer.issuer), clock: () => now, maxTokenLifetime: 600 });
+    const verifier = createTokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: discoverKeys(issuer.issuer),
+      clock: () => now,
+      maxTokenLifetime: 600,
+    });
     const token = await issuer.sign({ exp: T0 + 600 + TOLERANCE + 1 }, { omit: ['iat'] });
     expect(await verifier.verify(token)).toEqual({ kind: 'invalid', reason: 'the token expires too far in the future' });
   });

@@ -17,8 +17,16 @@ describe("the demo's session banner", () => {
   });
 
   it('keeps gold at HIGH at exactly 300 s, and says it decayed one second later', () => {
-    expect(sessionBanner(ladder, { acr: GOLD, auth_time: T0 - 300 }, T0)).toMatchObject({ kind: 'fresh', text: 'Signed in 5 min ago: HIGH for another 0 s.', level: 'HIGH' });
-    expect(sessionBanner(ladder, { acr: GOLD, auth_time: T0 - 301 }, T0)).toMatchObject({ kind: 'decayed', text: 'Signed in 5 min 1 s ago: sensitive actions will ask you to confirm it is you.', level: 'MEDIUM' });
+    expect(sessionBanner(ladder, { acr: GOLD, auth_time: T0 - 300 }, T0)).toMatchObject({
+      kind: 'fresh',
+      text: 'Signed in 5 min ago: HIGH for another 0 s.',
+      level: 'HIGH',
+    });
+    expect(sessionBanner(ladder, { acr: GOLD, auth_time: T0 - 301 }, T0)).toMatchObject({
+      kind: 'decayed',
+      text: 'Signed in 5 min 1 s ago: sensitive actions will ask you to confirm it is you.',
+      level: 'MEDIUM',
+    });
   });
 
   it('counts down a fresh password sign-in', () => {

@@ -30,7 +30,15 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -51,7 +59,12 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
   });
 
   const owners = async () =>
-    Object.fromEntries(((await postGraphQL(gateway.url, OWNERS)).body.data as { repositories: Array<{ name: string; owner: { login: string } }> }).repositories.map((r) => [r.name, r.owner.login]));
+    Object.fromEntries(
+      ((await postGraphQL(gateway.url, OWNERS)).body.data as { repositories: Array<{ name: string; owner: { login: string } }> }).repositories.map((r) => [
+        r.name,
+        r.owner.login,
+      ]),
+    );
 
   /** Saves a screenshot of `page` as `<test>-<n>-<step>.png`. */
   const shooter = (test: string) => {
@@ -125,7 +138,9 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     await snap(page, 'admin-page');
     await page.click('#transfer');
     await page.waitForSelector('#confirm:not([hidden])');
-    expect(await page.textContent('#confirm-why')).toBe("Confirm it's you to transfer alice/gut to bob: enter your password and a one-time code (a sign-in at most 5 min old).");
+    expect(await page.textContent('#confirm-why')).toBe(
+      "Confirm it's you to transfer alice/gut to bob: enter your password and a one-time code (a sign-in at most 5 min old).",
+    );
     await snap(page, 'confirm-for-transfer');
     popup = await popupFrom(page, '#confirm-go');
     expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '300' });
@@ -205,7 +220,9 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     await snap(popup, 'provider-wrong-code');
     await Promise.all([popup.waitForEvent('close'), popup.click('button.link')]);
     await page.waitForFunction(() => document.getElementById('result')!.textContent!.startsWith('Not transferred'));
-    expect(await page.textContent('#result')).toBe("Not transferred: you did not confirm it's you (STEP_UP_CANCELLED: The provider answered access_denied: End-User aborted the sign-in).");
+    expect(await page.textContent('#result')).toBe(
+      "Not transferred: you did not confirm it's you (STEP_UP_CANCELLED: The provider answered access_denied: End-User aborted the sign-in).",
+    );
     await snap(page, 'not-transferred');
     expect((await owners())['gut']).toBe('alice');
   }, 60_000);

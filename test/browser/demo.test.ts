@@ -17,7 +17,15 @@ describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', ()
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -92,10 +100,7 @@ describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', ()
     // again although its gold session is seconds old. auth_time has one-second resolution: the new login
     // must land in a later second to be a new authentication.
     await page.waitForTimeout(1_100);
-    const [authorization] = await Promise.all([
-      page.waitForRequest((request) => new URL(request.url()).pathname === '/auth'),
-      page.click('#stepup'),
-    ]);
+    const [authorization] = await Promise.all([page.waitForRequest((request) => new URL(request.url()).pathname === '/auth'), page.click('#stepup')]);
     expect(Object.fromEntries(new URL(authorization.url()).searchParams)).toMatchObject({
       acr_values: 'urn:mace:incommon:iap:gold',
       max_age: '0',

@@ -25,13 +25,20 @@ describe('dev mode: the demo app on its own origin, and the café session', () =
     expect([page.status, config['issuer'], config['graphql'], config['clientId']]).toEqual([200, gateway.issuer, gateway.url, 'guthib-web']);
     expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${gateway.issuer} ${new URL(gateway.url).origin}`);
     const [callback, bundle] = await Promise.all([fetch(new URL('/callback.html', demo)), fetch(new URL('/app.js', demo))]);
-    expect([callback.status, (await callback.text()).includes('/callback.js'), bundle.headers.get('content-type')]).toEqual([200, true, 'text/javascript; charset=utf-8']);
+    expect([callback.status, (await callback.text()).includes('/callback.js'), bundle.headers.get('content-type')]).toEqual([
+      200,
+      true,
+      'text/javascript; charset=utf-8',
+    ]);
     expect(await bundle.text()).toContain('createOidcStepUp');
   });
 
   it("allows the demo's origin, and only it, to call /graphql from a browser", async () => {
     const preflight = (origin: string) =>
-      fetch(gateway.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+      fetch(gateway.url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
     const demoOrigin = new URL(gateway.demoUrl!).origin;
     const [allowed, other] = await Promise.all([preflight(demoOrigin), preflight('http://elsewhere.example')]);
     expect([allowed.status, allowed.headers.get('access-control-allow-origin'), other.status]).toEqual([204, demoOrigin, 403]);
@@ -40,7 +47,12 @@ describe('dev mode: the demo app on its own origin, and the café session', () =
   it('makes a remembered gold sign-in of 90 days ago, which the gateway decays to LOW', async () => {
     const client = new WebClient(gateway.issuer);
     const login = await client.authorize({ acr_values: GOLD });
-    const afterPassword = await client.browser.submit(login.landing, '/login', { username: 'alice', password: DEV_USERS['alice']!.password, remember: 'yes', days_ago: '90' });
+    const afterPassword = await client.browser.submit(login.landing, '/login', {
+      username: 'alice',
+      password: DEV_USERS['alice']!.password,
+      remember: 'yes',
+      days_ago: '90',
+    });
     const tokens = await login.finish(await client.totp(afterPassword, 'alice'));
     const claims = decode(tokens.access_token);
     const age = Math.floor(Date.now() / 1000) - (claims['auth_time'] as number);
@@ -58,6 +70,10 @@ describe('dev mode: the demo app on its own origin, and the café session', () =
     const client = new WebClient(gateway.issuer);
     const { landing } = await client.authorize();
     const refused = await client.browser.submit(landing, '/login', { username: 'alice', password: DEV_USERS['alice']!.password, days_ago: '1.5' });
-    expect([titleOf(refused), refused.kind === 'page' && refused.status, refused.kind === 'page' && refused.html.includes('must be a whole number from 0 to 3650')]).toEqual(['Sign in', 400, true]);
+    expect([
+      titleOf(refused),
+      refused.kind === 'page' && refused.status,
+      refused.kind === 'page' && refused.html.includes('must be a whole number from 0 to 3650'),
+    ]).toEqual(['Sign in', 400, true]);
   });
 });

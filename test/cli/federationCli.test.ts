@@ -25,7 +25,13 @@ beforeAll(() => {
   git('add', '.');
   git('commit', '-qm', 'the subgraphs as reviewed');
   const accounts = join(repo, 'subgraphs', 'accounts.graphql');
-  writeFileSync(accounts, readFileSync(accounts, 'utf8').replace('updateEmail(email: String!): User! @isAuthenticated(acrValue: HIGH, maxAge: 60)', 'updateEmail(email: String!): User! @isAuthenticated(acrValue: MEDIUM)'));
+  writeFileSync(
+    accounts,
+    readFileSync(accounts, 'utf8').replace(
+      'updateEmail(email: String!): User! @isAuthenticated(acrValue: HIGH, maxAge: 60)',
+      'updateEmail(email: String!): User! @isAuthenticated(acrValue: MEDIUM)',
+    ),
+  );
   git('commit', '-qam', 'let silver change the email');
 });
 
@@ -42,7 +48,9 @@ describe('step-up-gateway compose', () => {
     writeFileSync(broken, readFileSync(join(repo, 'subgraphs', 'repositories.graphql'), 'utf8').replace('@composeDirective(name: "@isAuthenticated")', ''));
     const { code, stderr } = await cli(repo, 'compose', '--subgraph', ACCOUNTS, '--subgraph', 'repositories=broken.graphql');
     expect(code).toBe(1);
-    expect(stderr).toContain('[STEP_UP_POLICY_DROPPED] subgraph "repositories": Mutation.transferRepositoryOwnership carries @isAuthenticated, but the composed supergraph does not');
+    expect(stderr).toContain(
+      '[STEP_UP_POLICY_DROPPED] subgraph "repositories": Mutation.transferRepositoryOwnership carries @isAuthenticated, but the composed supergraph does not',
+    );
   });
 });
 

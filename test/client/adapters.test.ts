@@ -33,7 +33,10 @@ describe('the Apollo Client 4 link', () => {
     const { stepUps, accessToken, stepUp } = await session();
     const client = new ApolloClient({ cache: new InMemoryCache(), link: createStepUpLink({ uri: h.gateway.url, accessToken, stepUp }) });
     const { data } = await client.mutate({ mutation: gql(TRANSFER), variables: { id: 'Repository:1', to: 'bob' } });
-    expect([data, stepUps.length]).toEqual([{ transferRepositoryOwnership: { __typename: 'Repository', name: 'gut', owner: { __typename: 'User', login: 'bob' } } }, 1]);
+    expect([data, stepUps.length]).toEqual([
+      { transferRepositoryOwnership: { __typename: 'Repository', name: 'gut', owner: { __typename: 'User', login: 'bob' } } },
+      1,
+    ]);
   });
 
   it('completes a query whose protected field was refused, with one step-up for two queries', async () => {

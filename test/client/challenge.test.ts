@@ -30,13 +30,23 @@ describe('readChallenge against the gateway', () => {
     const response = await post('{ viewer { login paymentMethods { last4 } } }', await h.issuer.sign({ acr: SILVER, auth_time: T0 }));
     expect([response.status, await readChallenge(response)]).toEqual([
       200,
-      { kind: 'step-up', acrValues: [GOLD], maxAge: 300, requiredAcr: 'HIGH', forceLogin: false, message: 'Authentication at level HIGH within the last 300 seconds is required' },
+      {
+        kind: 'step-up',
+        acrValues: [GOLD],
+        maxAge: 300,
+        requiredAcr: 'HIGH',
+        forceLogin: false,
+        message: 'Authentication at level HIGH within the last 300 seconds is required',
+      },
     ]);
   });
 
   it('recognises a step-up in a 401 refused mutation with its RFC 9470 header', async () => {
     const response = await post(transfer('Repository:1'), await h.issuer.sign({ acr: SILVER, auth_time: T0 }));
-    expect([response.status, await readChallenge(response)]).toMatchObject([401, { kind: 'step-up', acrValues: [GOLD], maxAge: 300, requiredAcr: 'HIGH', forceLogin: false }]);
+    expect([response.status, await readChallenge(response)]).toMatchObject([
+      401,
+      { kind: 'step-up', acrValues: [GOLD], maxAge: 300, requiredAcr: 'HIGH', forceLogin: false },
+    ]);
   });
 
   it('recognises the same step-up from the body alone when the header is not exposed', async () => {
@@ -91,15 +101,22 @@ describe('readChallenge on its own', () => {
   const refused = (extensions: Record<string, unknown>) => ({ message: 'm', extensions: { code: 'STEP_UP_REQUIRED', ...extensions } });
 
   it('prefers the header’s acr_values and max_age to the extensions', async () => {
-    const response = json({ errors: [refused({ requiredAcr: 'MEDIUM', acrValues: `${SILVER} ${GOLD}`, maxAge: 600 })] }, {
-      'www-authenticate': `Bearer realm="guthib", error="insufficient_user_authentication", error_description="x", acr_values="${GOLD}", max_age="300"`,
-    });
+    const response = json(
+      { errors: [refused({ requiredAcr: 'MEDIUM', acrValues: `${SILVER} ${GOLD}`, maxAge: 600 })] },
+      {
+        'www-authenticate': `Bearer realm="guthib", error="insufficient_user_authentication", error_description="x", acr_values="${GOLD}", max_age="300"`,
+      },
+    );
     expect(await readChallenge(response)).toMatchObject({ acrValues: [GOLD], maxAge: 300, message: 'x' });
   });
 
   it('combines the body’s errors to the strictest: the common acr values and the smallest max age', async () => {
     const response = json({
-      errors: [refused({ requiredAcr: 'MEDIUM', acrValues: `${SILVER} ${GOLD}`, maxAge: 600 }), refused({ requiredAcr: 'HIGH', acrValues: GOLD, maxAge: 300 }), refused({ acrValues: GOLD, maxAge: 60 })],
+      errors: [
+        refused({ requiredAcr: 'MEDIUM', acrValues: `${SILVER} ${GOLD}`, maxAge: 600 }),
+        refused({ requiredAcr: 'HIGH', acrValues: GOLD, maxAge: 300 }),
+        refused({ acrValues: GOLD, maxAge: 60 }),
+      ],
     });
     expect(await readChallenge(response)).toMatchObject({ kind: 'step-up', acrValues: [GOLD], requiredAcr: 'HIGH', maxAge: 60, forceLogin: false });
   });
@@ -110,7 +127,11 @@ describe('readChallenge on its own', () => {
   });
 
   it('ignores a Bearer challenge of another kind (insufficient_scope)', async () => {
-    const response = json({ errors: [{ message: 'm', extensions: { code: 'FORBIDDEN' } }] }, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="repo:admin"' }, 403);
+    const response = json(
+      { errors: [{ message: 'm', extensions: { code: 'FORBIDDEN' } }] },
+      { 'www-authenticate': 'Bearer error="insufficient_scope", scope="repo:admin"' },
+      403,
+    );
     expect(await readChallenge(response)).toBeUndefined();
   });
 

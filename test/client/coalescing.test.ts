@@ -13,9 +13,10 @@ function fakeGateway() {
     const auth = token.slice(token.lastIndexOf(':') + 1);
     const fresh = need.once === undefined || need.once === auth;
     if (level === need.level && fresh) return Response.json({ data: { ok: need } });
-    const extensions = need.once !== undefined && level === need.level
-      ? { code: 'STEP_UP_REQUIRED', acrValues: need.level, maxAge: 0, once: true, prompt: 'login' }
-      : { code: 'STEP_UP_REQUIRED', acrValues: need.level, maxAge: 300 };
+    const extensions =
+      need.once !== undefined && level === need.level
+        ? { code: 'STEP_UP_REQUIRED', acrValues: need.level, maxAge: 0, once: true, prompt: 'login' }
+        : { code: 'STEP_UP_REQUIRED', acrValues: need.level, maxAge: 300 };
     return Response.json({ errors: [{ message: 'step up', extensions }] }, { status: 401 });
   };
 }
@@ -93,7 +94,11 @@ describe('step-ups shared between operations', () => {
     const stepUpFetch = createStepUpFetch({ fetch: fakeGateway(), accessToken, stepUp });
     const operations = [stepUpFetch('http://gateway/graphql', body({ level: GOLD })), stepUpFetch('http://gateway/graphql', body({ level: GOLD }))];
     await tick();
-    const saved = calls[0]!.request.operations.map((operation) => [operation.method, operation.body, operation.headers.some(([name]) => name === 'authorization')]);
+    const saved = calls[0]!.request.operations.map((operation) => [
+      operation.method,
+      operation.body,
+      operation.headers.some(([name]) => name === 'authorization'),
+    ]);
     calls[0]!.settle(`${GOLD}:1`);
     await Promise.all(operations);
     expect(saved).toEqual([
@@ -105,7 +110,9 @@ describe('step-ups shared between operations', () => {
   it('replays a Request object with its body', async () => {
     const { calls, stepUp, accessToken } = manualStepUp();
     const stepUpFetch = createStepUpFetch({ fetch: fakeGateway(), accessToken, stepUp });
-    const answer = stepUpFetch(new Request('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: GOLD }) }));
+    const answer = stepUpFetch(
+      new Request('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: GOLD }) }),
+    );
     await tick();
     calls[0]!.settle(`${GOLD}:1`);
     expect(await (await answer).json()).toEqual({ data: { ok: { level: GOLD } } });

@@ -24,7 +24,15 @@ beforeEach(async () => {
 });
 afterEach(() => provider.close());
 
-const goldStepUp = (fields: Partial<StepUpRequest> = {}): StepUpRequest => ({ kind: 'step-up', acrValues: [GOLD], maxAge: 300, requiredAcr: 'HIGH', forceLogin: false, operations: [], ...fields });
+const goldStepUp = (fields: Partial<StepUpRequest> = {}): StepUpRequest => ({
+  kind: 'step-up',
+  acrValues: [GOLD],
+  maxAge: 300,
+  requiredAcr: 'HIGH',
+  forceLogin: false,
+  operations: [],
+  ...fields,
+});
 
 function popupStepUp(window: WindowLike, extra: Partial<OidcStepUpOptions> = {}) {
   const tokens: StepUpTokens[] = [];
@@ -45,7 +53,9 @@ function popupStepUp(window: WindowLike, extra: Partial<OidcStepUpOptions> = {})
 describe('the authorization request', () => {
   it('sends acr_values, max_age and a PKCE S256 challenge, without prompt', async () => {
     const page = fakeWindow();
-    void popupStepUp(page.win).oidc.stepUp(goldStepUp()).catch(() => undefined);
+    void popupStepUp(page.win)
+      .oidc.stepUp(goldStepUp())
+      .catch(() => undefined);
     const url = await page.nextOpened();
     page.popup.close();
     const params = Object.fromEntries(url.searchParams);
@@ -68,7 +78,9 @@ describe('the authorization request', () => {
 
   it('adds prompt=login and max_age=0 for a forced new login', async () => {
     const page = fakeWindow();
-    void popupStepUp(page.win).oidc.stepUp(goldStepUp({ maxAge: 0, forceLogin: true })).catch(() => undefined);
+    void popupStepUp(page.win)
+      .oidc.stepUp(goldStepUp({ maxAge: 0, forceLogin: true }))
+      .catch(() => undefined);
     const url = await page.nextOpened();
     page.popup.close();
     expect([url.searchParams.get('prompt'), url.searchParams.get('max_age')]).toEqual(['login', '0']);
@@ -80,7 +92,10 @@ describe('the authorization request', () => {
     const url = await page.nextOpened();
     page.post('http://app.test', { type: 'step-up-gateway:callback', url: provider.authorize(url, { acr: GOLD, auth_time: seconds() }).href });
     await done;
-    expect([url.searchParams.get('resource'), provider.tokenRequests[0]?.get('resource')]).toEqual(['https://api.guthib.example', 'https://api.guthib.example']);
+    expect([url.searchParams.get('resource'), provider.tokenRequests[0]?.get('resource')]).toEqual([
+      'https://api.guthib.example',
+      'https://api.guthib.example',
+    ]);
   });
 });
 
@@ -90,7 +105,10 @@ describe('a popup step-up', () => {
     const { oidc, tokens } = popupStepUp(page.win);
     const done = oidc.stepUp(goldStepUp());
     const url = await page.nextOpened();
-    page.post('http://app.test', { type: 'step-up-gateway:callback', url: provider.authorize(url, { acr: GOLD, auth_time: seconds() - 10, accessToken: 'gold-token' }).href });
+    page.post('http://app.test', {
+      type: 'step-up-gateway:callback',
+      url: provider.authorize(url, { acr: GOLD, auth_time: seconds() - 10, accessToken: 'gold-token' }).href,
+    });
     await done;
     expect([tokens.map((set) => [set.accessToken, set.idTokenClaims.acr]), page.popup.closed]).toEqual([[['gold-token', GOLD]], true]);
   });
@@ -153,13 +171,17 @@ describe('a popup step-up', () => {
   it('rejects with POPUP_BLOCKED when the browser refuses the window', async () => {
     const page = fakeWindow();
     page.block();
-    await expect(popupStepUp(page.win).oidc.stepUp(goldStepUp())).rejects.toEqual(new StepUpError('POPUP_BLOCKED', 'The browser blocked the sign-in popup; start the step-up from a click'));
+    await expect(popupStepUp(page.win).oidc.stepUp(goldStepUp())).rejects.toEqual(
+      new StepUpError('POPUP_BLOCKED', 'The browser blocked the sign-in popup; start the step-up from a click'),
+    );
   });
 
   it('waits for beforePopup before opening the window', async () => {
     const page = fakeWindow();
     let click: () => void = () => undefined;
-    const done = popupStepUp(page.win, { beforePopup: () => new Promise<void>((resolve) => (click = resolve)) }).oidc.stepUp(goldStepUp()).catch(() => undefined);
+    const done = popupStepUp(page.win, { beforePopup: () => new Promise<void>((resolve) => (click = resolve)) })
+      .oidc.stepUp(goldStepUp())
+      .catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = page.opened.length;
     click();
@@ -187,13 +209,21 @@ describe('a redirect step-up', () => {
         mode: 'redirect' as const,
         allowInsecureRequests: true,
         window: page.win,
-        storage: { getItem: (key: string) => storage.get(key) ?? null, setItem: (key: string, value: string) => void storage.set(key, value), removeItem: (key: string) => void storage.delete(key) },
+        storage: {
+          getItem: (key: string) => storage.get(key) ?? null,
+          setItem: (key: string, value: string) => void storage.set(key, value),
+          removeItem: (key: string) => void storage.delete(key),
+        },
         onTokens: (set: StepUpTokens) => void (token = set.accessToken),
       };
       const before = createOidcStepUp(options);
       const stepUpFetch = createStepUpFetch({ accessToken: () => token, stepUp: before.stepUp });
       const mutation = (email: string) =>
-        stepUpFetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($e: String!) { updateEmail(email: $e) { email } }', variables: { e: email } }) });
+        stepUpFetch(h.gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: 'mutation($e: String!) { updateEmail(email: $e) { email } }', variables: { e: email } }),
+        });
       void mutation('one@new.example');
       void mutation('two@new.example');
       const url = await page.nextNavigation();
@@ -240,8 +270,8 @@ describe('assertStepUpSatisfied', () => {
 
 describe('createOidcStepUp options', () => {
   it('names a scope without openid with a TypeError', () => {
-    expect(() => createOidcStepUp({ issuer: provider.issuer, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, mode: 'popup', scope: 'profile', onTokens: () => undefined })).toThrow(
-      new TypeError('"scope" option must include "openid": the step-up is checked on the ID token'),
-    );
+    expect(() =>
+      createOidcStepUp({ issuer: provider.issuer, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, mode: 'popup', scope: 'profile', onTokens: () => undefined }),
+    ).toThrow(new TypeError('"scope" option must include "openid": the step-up is checked on the ID token'));
   });
 });

@@ -41,7 +41,11 @@ export async function startProvider(clientId: string) {
       tokenRequests.push(form);
       const grant = grants.get(form.get('code') ?? '');
       grants.delete(form.get('code') ?? '');
-      const verified = grant !== undefined && createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') === grant.challenge;
+      const verified =
+        grant !== undefined &&
+        createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url') === grant.challenge;
       if (!verified || form.get('client_id') !== clientId || form.get('redirect_uri') !== grant.redirectUri) {
         res.writeHead(400, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: 'invalid_grant' }));

@@ -46,8 +46,15 @@ function client(options: { token?: string; next?: () => Promise<string>; signIn?
     },
   });
   const run = async (query: string, variables: Record<string, unknown> = {}) => {
-    const response = await stepUpFetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-    return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: Record<string, unknown> }> } };
+    const response = await stepUpFetch(h.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: Record<string, unknown> }> },
+    };
   };
   return { run, sent, stepUps, handedBack };
 }
@@ -83,7 +90,9 @@ describe('createStepUpFetch against the gateway', () => {
     const c = client({ token: await silver() });
     const emails = ['one@new.example', 'two@new.example', 'three@new.example'];
     const answers = await Promise.all([...emails.map((email) => c.run(UPDATE_EMAIL, { email })), c.run('{ viewer { paymentMethods { last4 } } }')]);
-    const sentEmails = c.sent.filter((one) => one.body.includes('updateEmail')).map((one) => (JSON.parse(one.body) as { variables: { email: string } }).variables.email);
+    const sentEmails = c.sent
+      .filter((one) => one.body.includes('updateEmail'))
+      .map((one) => (JSON.parse(one.body) as { variables: { email: string } }).variables.email);
     expect({
       stepUps: c.stepUps.length,
       statuses: answers.map((answer) => answer.status),
@@ -127,7 +136,11 @@ describe('createStepUpFetch against the gateway', () => {
   it('signs an anonymous caller in through stepUp and replays', async () => {
     const c = client();
     const { body } = await c.run('{ viewer { login } }');
-    expect([body.data, c.stepUps.map((one) => one.kind), c.sent.map((one) => one.token === undefined)]).toEqual([{ viewer: { login: 'alice' } }, ['sign-in'], [true, false]]);
+    expect([body.data, c.stepUps.map((one) => one.kind), c.sent.map((one) => one.token === undefined)]).toEqual([
+      { viewer: { login: 'alice' } },
+      ['sign-in'],
+      [true, false],
+    ]);
   });
 
   it('hands an anonymous caller’s challenge back with signIn: false', async () => {

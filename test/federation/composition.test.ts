@@ -23,7 +23,9 @@ describe('composing subgraphs', () => {
     expect(supergraph.replace(/\s+/g, ' ')).toContain(`@link( url: "${STEP_UP_SPEC_URL}"`);
     expect(supergraph).toContain('email: String @isAuthenticated(acrValue: MEDIUM) @join__field(graph: ACCOUNTS)');
     expect(supergraph).toContain('type PaymentMethod implements Node @isAuthenticated(acrValue: HIGH)');
-    expect(supergraph).toContain('transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @isAuthenticated(acrValue: HIGH, once: true) @join__field(graph: REPOSITORIES)');
+    expect(supergraph).toContain(
+      'transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @isAuthenticated(acrValue: HIGH, once: true) @join__field(graph: REPOSITORIES)',
+    );
   });
 
   it('refuses a subgraph whose policy composition would drop, naming the subgraph, the coordinate and the rule', () => {
@@ -50,11 +52,15 @@ describe('composing subgraphs', () => {
   });
 
   it('refuses an SDL that does not parse, naming the subgraph', () => {
-    expect(findingsOf([accounts, { ...repositories, sdl: 'type {' }])).toEqual([expect.stringMatching(/^\[INVALID_GRAPHQL\] subgraph "repositories": its SDL does not parse/)]);
+    expect(findingsOf([accounts, { ...repositories, sdl: 'type {' }])).toEqual([
+      expect.stringMatching(/^\[INVALID_GRAPHQL\] subgraph "repositories": its SDL does not parse/),
+    ]);
   });
 
   it('accepts the header stepUpSubgraphTypeDefs prints for a subgraph with its own federation imports', () => {
     const sdl = `${stepUpSubgraphTypeDefs(['@key', '@shareable'])}\ntype Query { ping: String @shareable @isAuthenticated(acrValue: LOW) }`;
-    expect(composeSupergraph([{ name: 'ping', url: 'http://127.0.0.1:4003/', sdl }])).toMatch(/ping: String @isAuthenticated\(acrValue: LOW\)|ping: String .*@isAuthenticated/);
+    expect(composeSupergraph([{ name: 'ping', url: 'http://127.0.0.1:4003/', sdl }])).toMatch(
+      /ping: String @isAuthenticated\(acrValue: LOW\)|ping: String .*@isAuthenticated/,
+    );
   });
 });

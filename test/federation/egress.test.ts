@@ -19,7 +19,9 @@ const coordinates = (entries: readonly PolicyEntry[]) => entries.map((entry) => 
 
 describe('protectedSelections', () => {
   it('finds a protected field inside an _entities fragment', () => {
-    expect(coordinates(protectedSelections(schema, table, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { vaultPin } } }'))).toEqual(['User.vaultPin']);
+    expect(coordinates(protectedSelections(schema, table, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { vaultPin } } }'))).toEqual([
+      'User.vaultPin',
+    ]);
   });
 
   it('finds a protected field under an alias and a named fragment', () => {

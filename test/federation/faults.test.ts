@@ -51,9 +51,15 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,
-    STEP_UP_CONFIG: writeConfigFile({ subgraphs: [{ name: 'accounts', url: proxy.url, timeoutMs: 500 }, { name: 'repositories', url: 'http://127.0.0.1:1/' }] }),
+    STEP_UP_CONFIG: writeConfigFile({
+      subgraphs: [
+        { name: 'accounts', url: proxy.url, timeoutMs: 500 },
+        { name: 'repositories', url: 'http://127.0.0.1:1/' },
+      ],
+    }),
   });
-  gateway = await startGateway(config, { logger: SILENT,
+  gateway = await startGateway(config, {
+    logger: SILENT,
     clock,
     warn: (message) => warnings.push(message),
     log: () => {},
@@ -63,7 +69,13 @@ beforeAll(async () => {
         startSubgraphProcess('repositories', { GATEWAY_JWKS_URL: identityJwksUrl }),
       ]);
       accountsUrl = accounts.url;
-      return { kind: 'subgraphs', subgraphs: [{ name: 'accounts', url: proxy.url, timeoutMs: 500 }, { name: 'repositories', url: repositories.url }] };
+      return {
+        kind: 'subgraphs',
+        subgraphs: [
+          { name: 'accounts', url: proxy.url, timeoutMs: 500 },
+          { name: 'repositories', url: repositories.url },
+        ],
+      };
     },
   });
 }, 60_000);
@@ -112,7 +124,9 @@ describe('a subgraph that fails', () => {
   it('logs what went wrong, which the caller does not see', async () => {
     mode = 'garbage';
     await postGraphQL(gateway.url, QUERY, { token: await gold() });
-    expect(warnings).toEqual([expect.stringMatching(/^subgraph "accounts": http:\/\/127\.0\.0\.1:\d+\/ answered HTTP 502 with content-type "text\/html" \(at viewer\)$/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^subgraph "accounts": http:\/\/127\.0\.0\.1:\d+\/ answered HTTP 502 with content-type "text\/html" \(at viewer\)$/),
+    ]);
   });
 
   it('costs only its part when its process is killed mid-run, and names no address', async () => {

@@ -20,7 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-const key = async (kid: string): Promise<JWK> => ({ ...(await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey)), kid, alg: 'EdDSA' });
+const key = async (kid: string): Promise<JWK> => ({
+  ...(await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })).publicKey)),
+  kid,
+  alg: 'EdDSA',
+});
 const TOKEN = { payload: '', signature: '' };
 
 describe("the subgraph helper's copy of the gateway's JWKS", () => {

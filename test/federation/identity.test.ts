@@ -36,7 +36,8 @@ const clock = () => T0;
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: clock });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, { logger: SILENT,
+  gateway = await startGateway(config, {
+    logger: SILENT,
     clock,
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {
       const running = await startGutHibSubgraphs({
@@ -113,7 +114,11 @@ describe('the identity the gateway sends each subgraph', () => {
   });
 
   it("forwards the request's x-request-id", async () => {
-    await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-77' }, body: JSON.stringify({ query: '{ repositories { name } }' }) });
+    await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-77' },
+      body: JSON.stringify({ query: '{ repositories { name } }' }),
+    });
     expect(proxy.seen.map((headers) => headers['x-request-id'])).toEqual(['req-77']);
   });
 

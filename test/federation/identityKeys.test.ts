@@ -11,7 +11,8 @@ import { postGraphQL, T0 } from '../helpers/gateway.js';
 import { startTestIssuer } from '../helpers/issuer.js';
 import { SILENT } from '../helpers/logs.js';
 
-const kidOf = async (gateway: Gateway) => ((await (await fetch(gateway.identityJwksUrl!)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+const kidOf = async (gateway: Gateway) =>
+  ((await (await fetch(gateway.identityJwksUrl!)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
 
 describe("the gateway's identity key", () => {
   it('survives a restart in dev mode: the same kid, kept in devKeyDir', async () => {
@@ -54,7 +55,11 @@ describe('a subgraph helper in front of a gateway restarted with a new key', () 
     const oldKid = await kidOf(first);
     await first.close();
 
-    const second = await startGateway(loadConfig({ ...env, PORT: port }), { logger: SILENT, clock, supergraph: async () => ({ kind: 'subgraphs', subgraphs: subgraphs!.subgraphs }) });
+    const second = await startGateway(loadConfig({ ...env, PORT: port }), {
+      logger: SILENT,
+      clock,
+      supergraph: async () => ({ kind: 'subgraphs', subgraphs: subgraphs!.subgraphs }),
+    });
     closing.push(() => second.close());
 
     expect(await kidOf(second)).not.toEqual(oldKid);

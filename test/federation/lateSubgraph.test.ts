@@ -51,7 +51,12 @@ describe('a subgraph that is down at start', () => {
     expect(readiness).toMatchObject({ status: 503, body: { status: 'not ready', failing: expect.arrayContaining([waiting]) } });
     expect(warnings.some((warning) => warning.startsWith('subgraph "late" at') && warning.includes('asking again in'))).toBe(true);
 
-    subgraph = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(`${stepUpSubgraphTypeDefs()} type Query { hello: String }`), resolvers: { Query: { hello: () => 'world' } } }) });
+    subgraph = new ApolloServer({
+      schema: buildSubgraphSchema({
+        typeDefs: parse(`${stepUpSubgraphTypeDefs()} type Query { hello: String }`),
+        resolvers: { Query: { hello: () => 'world' } },
+      }),
+    });
     await startStandaloneServer(subgraph, { listen: { port: subgraphPort, host: '127.0.0.1' } });
     gateway = await starting;
     expect((await postGraphQL(gateway.url, '{ hello }')).body).toEqual({ data: { hello: 'world' } });

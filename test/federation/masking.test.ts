@@ -55,11 +55,27 @@ function answer(field: string, res: import('node:http').ServerResponse): void {
     case 'userError':
       return json({
         data: { userError: null },
-        errors: [{ message: '"first" must be at most 10', path: ['userError'], extensions: { code: 'BAD_USER_INPUT', argument: 'first', stacktrace: ['Error: at /srv/vault/app.js:12'], debug: { host: 'db-primary.vault.internal' } }, originalError: { message: INTERNAL }, debug: INTERNAL }],
+        errors: [
+          {
+            message: '"first" must be at most 10',
+            path: ['userError'],
+            extensions: {
+              code: 'BAD_USER_INPUT',
+              argument: 'first',
+              stacktrace: ['Error: at /srv/vault/app.js:12'],
+              debug: { host: 'db-primary.vault.internal' },
+            },
+            originalError: { message: INTERNAL },
+            debug: INTERNAL,
+          },
+        ],
         extensions: { debug: INTERNAL },
       });
     case 'leak':
-      return json({ data: { leak: null }, errors: [{ message: INTERNAL, path: ['leak'], extensions: { code: 'INTERNAL_SERVER_ERROR', exception: { stacktrace: [INTERNAL] } } }] });
+      return json({
+        data: { leak: null },
+        errors: [{ message: INTERNAL, path: ['leak'], extensions: { code: 'INTERNAL_SERVER_ERROR', exception: { stacktrace: [INTERNAL] } } }],
+      });
     case 'bare':
       return json({ data: { bare: null }, errors: [{ message: `upstream 10.0.3.7 said no`, path: ['bare'] }] });
     case 'card':
@@ -116,15 +132,25 @@ beforeAll(async () => {
   vault = await hostileSubgraph();
   issuer = await startTestIssuer({ now: () => T0 });
   const file = join(mkdtempSync(join(tmpdir(), 'masking-')), 'supergraph.graphql');
-  writeFileSync(file, composeSupergraph([
-    { name: 'vault', url: vault.url, sdl: SDL },
-    { name: 'tight', url: vault.url, sdl: TIGHT_SDL },
-  ]));
+  writeFileSync(
+    file,
+    composeSupergraph([
+      { name: 'vault', url: vault.url, sdl: SDL },
+      { name: 'tight', url: vault.url, sdl: TIGHT_SDL },
+    ]),
+  );
   gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience }), {
     logger: SILENT,
     clock: () => T0,
     warn: (message) => warnings.push(message),
-    supergraph: { kind: 'file', path: file, subgraphs: [{ name: 'vault', url: vault.url, timeoutMs: 300 }, { name: 'tight', url: vault.url, maxResponseBytes: 100 }] },
+    supergraph: {
+      kind: 'file',
+      path: file,
+      subgraphs: [
+        { name: 'vault', url: vault.url, timeoutMs: 300 },
+        { name: 'tight', url: vault.url, maxResponseBytes: 100 },
+      ],
+    },
   });
 });
 afterAll(async () => {
@@ -194,7 +220,13 @@ describe("a subgraph's answer", () => {
     expect(JSON.stringify(body).length).toBeLessThan(1_000);
     expect(body).toEqual({
       data: { huge: null },
-      errors: [{ message: 'A service this answer needs answered with something that is not GraphQL', path: ['huge'], extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'vault' } }],
+      errors: [
+        {
+          message: 'A service this answer needs answered with something that is not GraphQL',
+          path: ['huge'],
+          extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'vault' },
+        },
+      ],
     });
     expect(warnings).toEqual([expect.stringMatching(/^subgraph "vault": .* answered more than 10485760 bytes \(at huge\)$/)]);
   });
@@ -203,7 +235,13 @@ describe("a subgraph's answer", () => {
     const { body } = await ask('{ roomy }');
     expect(body).toEqual({
       data: { roomy: null },
-      errors: [{ message: 'A service this answer needs answered with something that is not GraphQL', path: ['roomy'], extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'tight' } }],
+      errors: [
+        {
+          message: 'A service this answer needs answered with something that is not GraphQL',
+          path: ['roomy'],
+          extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'tight' },
+        },
+      ],
     });
   });
 });
@@ -212,7 +250,9 @@ describe("a subgraph's challenge", () => {
   it("is rebuilt from the gateway's ladder: the subgraph cannot choose acrValues, maxAge or prompt", async () => {
     const { status, headers, body } = await ask('{ card }');
     expect(status).toBe(200);
-    expect(body.errors).toEqual([{ message: 'Authentication at level HIGH within the last 300 seconds is required', path: ['card'], extensions: GOLD_CHALLENGE }]);
+    expect(body.errors).toEqual([
+      { message: 'Authentication at level HIGH within the last 300 seconds is required', path: ['card'], extensions: GOLD_CHALLENGE },
+    ]);
     expect(headers.get('www-authenticate')).toBe(
       `Bearer realm="guthib", error="insufficient_user_authentication", error_description="Authentication at level HIGH within the last 300 seconds is required", acr_values="${GOLD}", max_age="300"`,
     );
@@ -228,8 +268,12 @@ describe("a subgraph's challenge", () => {
   it("on a mutation is answered like the gateway's own: 401, the RFC 9470 header, no data", async () => {
     const { status, headers, body } = await ask('mutation { act }');
     expect(status).toBe(401);
-    expect(body).toEqual({ errors: [{ message: 'Authentication at level HIGH within the last 300 seconds is required', path: ['act'], extensions: GOLD_CHALLENGE }] });
-    expect(headers.get('www-authenticate')).toMatch(/^Bearer realm="guthib", error="insufficient_user_authentication", .*acr_values="urn:mace:incommon:iap:gold", max_age="300"$/);
+    expect(body).toEqual({
+      errors: [{ message: 'Authentication at level HIGH within the last 300 seconds is required', path: ['act'], extensions: GOLD_CHALLENGE }],
+    });
+    expect(headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="guthib", error="insufficient_user_authentication", .*acr_values="urn:mace:incommon:iap:gold", max_age="300"$/,
+    );
   });
 });
 

@@ -71,7 +71,10 @@ describe('a weak caller', () => {
   });
 
   it('neither refuses nor challenges a protected field that @include leaves out', async () => {
-    const { body, headers } = await h.post('query ($mail: Boolean!) { viewer { login email @include(if: $mail) } }', { token: await bronze(), variables: { mail: false } });
+    const { body, headers } = await h.post('query ($mail: Boolean!) { viewer { login email @include(if: $mail) } }', {
+      token: await bronze(),
+      variables: { mail: false },
+    });
     expect(body).toEqual({ data: { viewer: { login: 'alice' } } });
     expect(headers.get('www-authenticate')).toBeNull();
     expect(upstream()).not.toContain('email');
@@ -101,7 +104,9 @@ describe('a weak caller', () => {
   });
 
   it('sends no refused one-time transfer to the repositories subgraph', async () => {
-    const { status } = await h.post('mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { id } }', { token: await silver() });
+    const { status } = await h.post('mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { id } }', {
+      token: await silver(),
+    });
     expect(status).toBe(401);
     expect(h.received).toEqual([]);
   });
@@ -128,7 +133,9 @@ describe('a strong caller', () => {
   });
 
   it('runs a stepped-up transfer on the repositories subgraph once', async () => {
-    const { status, body } = await h.post('mutation { transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { owner { login } } }', { token: await gold() });
+    const { status, body } = await h.post('mutation { transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { owner { login } } }', {
+      token: await gold(),
+    });
     expect({ status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
     expect(body.data).toEqual({ transferRepositoryOwnership: { owner: { login: 'bob' } } });
     expect(h.received.filter((entry) => entry.query.includes('transferRepositoryOwnership'))).toHaveLength(1);

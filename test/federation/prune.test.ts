@@ -22,7 +22,10 @@ const schema = makeExecutableSchema({
 const table = buildPolicyTable(schema, createLadder());
 const refuseAll = () => false;
 const allowAll = () => true;
-const only = (...coordinates: string[]) => (entry: PolicyEntry) => coordinates.includes(entry.coordinate);
+const only =
+  (...coordinates: string[]) =>
+  (entry: PolicyEntry) =>
+    coordinates.includes(entry.coordinate);
 const inline = (query: string, operationName?: string) => inlineOperation(schema, table, parse(query), operationName);
 const compact = (document: Parameters<typeof print>[0]) => print(document).replace(/\s+/g, ' ');
 
@@ -89,7 +92,15 @@ describe('reshape', () => {
   it('answers null with the refusal at each refused path, in the shape the caller wrote', async () => {
     const document = inline('{ me: viewer { login mail: email } }');
     const { refusals } = prune(schema, table, document, refuseAll);
-    const result = await reshape({ shapeSchema, document, operationName: undefined, variableValues: undefined, upstream: { data: { me: { login: 'alice' } } }, refusals, refuse });
+    const result = await reshape({
+      shapeSchema,
+      document,
+      operationName: undefined,
+      variableValues: undefined,
+      upstream: { data: { me: { login: 'alice' } } },
+      refusals,
+      refuse,
+    });
     expect(result.data).toEqual({ me: { login: 'alice', mail: null } });
     expect(result.errors?.map((error) => [error.message, error.path])).toEqual([['User.email is refused', ['me', 'mail']]]);
   });
@@ -105,7 +116,15 @@ describe('reshape', () => {
 
   it('passes the upstream answer through untouched when nothing was refused', async () => {
     const upstream = { data: { viewer: { login: 'alice' } } };
-    const result = await reshape({ shapeSchema, document: inline('{ viewer { login } }'), operationName: undefined, variableValues: undefined, upstream, refusals: new Map(), refuse });
+    const result = await reshape({
+      shapeSchema,
+      document: inline('{ viewer { login } }'),
+      operationName: undefined,
+      variableValues: undefined,
+      upstream,
+      refusals: new Map(),
+      refuse,
+    });
     expect(result).toBe(upstream);
   });
 });

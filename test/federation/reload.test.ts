@@ -22,7 +22,8 @@ const clock = () => T0;
 beforeAll(async () => {
   issuer = await startTestIssuer({ now: clock });
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  gateway = await startGateway(config, { logger: SILENT,
+  gateway = await startGateway(config, {
+    logger: SILENT,
     clock,
     warn: () => {},
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {

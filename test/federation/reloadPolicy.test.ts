@@ -31,7 +31,13 @@ interface Running {
 async function start(configFile: object): Promise<Running> {
   const issuer = await startTestIssuer({ now: clock });
   const file = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql');
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, STEP_UP_CONFIG: writeConfigFile(configFile) });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    STEP_UP_CONFIG: writeConfigFile(configFile),
+  });
   const { logger, lines } = capturedLogger();
   let original = '';
   let close = async (): Promise<void> => {};
@@ -81,7 +87,11 @@ describe('a reload that weakens the policy, by default', () => {
     writeFileSync(r.file, LOWERED(r.original));
     await r.gateway.reload().catch(() => undefined);
     expect(r.lines.filter((line) => line['event'] === 'policy.weakened')).toContainEqual(
-      expect.objectContaining({ coordinate: 'Mutation.transferRepositoryOwnership', outcome: 'refused', change: expect.stringMatching(/^level HIGH → MEDIUM/) }),
+      expect.objectContaining({
+        coordinate: 'Mutation.transferRepositoryOwnership',
+        outcome: 'refused',
+        change: expect.stringMatching(/^level HIGH → MEDIUM/),
+      }),
     );
     const metrics = await (await fetch(r.gateway.metricsUrl!)).text();
     expect(metrics).toMatch(/stepup_gateway_policy_weakenings_total\{coordinate="Mutation.transferRepositoryOwnership",outcome="refused"\} [1-9]/);
@@ -110,6 +120,8 @@ describe('a reload that weakens the policy, with reload.allowWeakening', () => {
     writeFileSync(r.file, LOWERED(r.original));
     expect(await r.gateway.reload()).toEqual({ changed: true });
     expect(r.gateway.policy.fields.get('Mutation.transferRepositoryOwnership')?.requirement.level).toBe('MEDIUM');
-    expect(r.lines).toContainEqual(expect.objectContaining({ event: 'policy.weakened', coordinate: 'Mutation.transferRepositoryOwnership', outcome: 'served' }));
+    expect(r.lines).toContainEqual(
+      expect.objectContaining({ event: 'policy.weakened', coordinate: 'Mutation.transferRepositoryOwnership', outcome: 'served' }),
+    );
   });
 });

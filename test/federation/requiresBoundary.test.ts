@@ -39,7 +39,10 @@ const SUBGRAPHS = {
         emailEcho: String @requires(fields: "email")
       }`,
     resolvers: {
-      Query: { viewer: () => ({ id: 'alice', login: 'alice' }), labUsers: (_: unknown, { count }: { count: number }) => USERS.slice(0, count).map((id) => ({ id, login: id })) },
+      Query: {
+        viewer: () => ({ id: 'alice', login: 'alice' }),
+        labUsers: (_: unknown, { count }: { count: number }) => USERS.slice(0, count).map((id) => ({ id, login: id })),
+      },
       User: {
         __resolveReference: (ref: { id: string }) => ({ ...ref, login: ref.id }),
         pinHint: (user: { vaultPin?: unknown }) => `hint:${JSON.stringify(user.vaultPin)}`,
@@ -97,13 +100,19 @@ beforeAll(async () => {
           const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never });
           const record: ApolloServerPlugin = {
             requestDidStart: async ({ request }) => {
-              if (!request.query?.includes('_service')) received.push({ subgraph: name, query: request.query ?? '', variables: JSON.stringify(request.variables ?? {}) });
+              if (!request.query?.includes('_service'))
+                received.push({ subgraph: name, query: request.query ?? '', variables: JSON.stringify(request.variables ?? {}) });
             },
           };
-          const stepUp = enforces ? createStepUpSubgraph({ schema, issuer: identityIssuer, audience: name, jwksUrl: identityJwksUrl, clock: () => T0 }) : undefined;
+          const stepUp = enforces
+            ? createStepUpSubgraph({ schema, issuer: identityIssuer, audience: name, jwksUrl: identityJwksUrl, clock: () => T0 })
+            : undefined;
           const server = new ApolloServer({ schema: stepUp?.schema ?? schema, plugins: [record, ...(stepUp === undefined ? [] : [stepUp.plugin])] });
           servers.push(server);
-          const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, ...(stepUp === undefined ? {} : { context: stepUp.context }) });
+          const { url } = await startStandaloneServer(server, {
+            listen: { port: 0, host: '127.0.0.1' },
+            ...(stepUp === undefined ? {} : { context: stepUp.context }),
+          });
           return { name, url };
         }),
       );
@@ -138,7 +147,12 @@ describe('a field that @requires a protected field', () => {
 
   it('is refused to an anonymous caller for every user of a list', async () => {
     const { body } = await ask('{ labUsers(count: 2) { login pinHint } }');
-    expect(body.data).toEqual({ labUsers: [{ login: 'alice', pinHint: null }, { login: 'bob', pinHint: null }] });
+    expect(body.data).toEqual({
+      labUsers: [
+        { login: 'alice', pinHint: null },
+        { login: 'bob', pinHint: null },
+      ],
+    });
     expect(body.errors?.map((error) => [error.path, error.extensions?.['code']])).toEqual([
       [['labUsers', 0, 'pinHint'], 'UNAUTHENTICATED'],
       [['labUsers', 1, 'pinHint'], 'UNAUTHENTICATED'],

@@ -44,7 +44,12 @@ const SUBGRAPHS = {
       type Book implements Media @key(fields: "id") { id: ID! title: String pages: Int }`,
     resolvers: {
       Query: { topProducts: () => PRODUCTS, media: () => [{ __typename: 'Book', id: 'b1', title: 'Federation', pages: 120 }] },
-      Product: { __resolveReference: (ref: { upc: string }) => byUpc(ref.upc), inStock: () => false, secretCost: () => 1, internalCode: (p: { code: string }) => p.code },
+      Product: {
+        __resolveReference: (ref: { upc: string }) => byUpc(ref.upc),
+        inStock: () => false,
+        secretCost: () => 1,
+        internalCode: (p: { code: string }) => p.code,
+      },
       Media: { __resolveReference: (ref: { id: string }) => ({ __typename: 'Book', id: ref.id, title: 'Federation', pages: 120 }) },
       Book: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, title: 'Federation', pages: 120 }) },
     },
@@ -74,7 +79,10 @@ const SUBGRAPHS = {
       type Media @key(fields: "id") @interfaceObject { id: ID! reviewCount: Int }`,
     resolvers: {
       Query: { latestReviews: () => [{ body: 'Sturdy', product: { upc: '1', name: 'Table (from reviews)' } }] },
-      Product: { __resolveReference: (ref: { upc: string }) => ref, reviews: (product: { upc: string }) => (product.upc === '1' ? [{ body: 'Sturdy', product }] : []) },
+      Product: {
+        __resolveReference: (ref: { upc: string }) => ref,
+        reviews: (product: { upc: string }) => (product.upc === '1' ? [{ body: 'Sturdy', product }] : []),
+      },
       Media: { __resolveReference: (ref: { id: string }) => ref, reviewCount: () => 7 },
     },
   },
@@ -118,7 +126,14 @@ const ask = (query: string, token?: string) => postGraphQL(gateway.url, query, t
 describe('federation semantics behind the step-up gateway', () => {
   it('joins an entity across subgraphs and computes a @requires field from another subgraph', async () => {
     const { body } = await ask('{ topProducts { name shippingEstimate reviews { body } } }');
-    expect(body).toEqual({ data: { topProducts: [{ name: 'Table', shippingEstimate: 50, reviews: [{ body: 'Sturdy' }] }, { name: 'Couch', shippingEstimate: 0, reviews: [] }] } });
+    expect(body).toEqual({
+      data: {
+        topProducts: [
+          { name: 'Table', shippingEstimate: 50, reviews: [{ body: 'Sturdy' }] },
+          { name: 'Couch', shippingEstimate: 0, reviews: [] },
+        ],
+      },
+    });
   });
 
   it('takes a @provides field from the subgraph that provides it, without a join', async () => {
@@ -129,7 +144,14 @@ describe('federation semantics behind the step-up gateway', () => {
 
   it('resolves an @override field from the subgraph that took it over', async () => {
     const { body } = await ask('{ topProducts { upc inStock } }');
-    expect(body).toEqual({ data: { topProducts: [{ upc: '1', inStock: true }, { upc: '2', inStock: false }] } });
+    expect(body).toEqual({
+      data: {
+        topProducts: [
+          { upc: '1', inStock: true },
+          { upc: '2', inStock: false },
+        ],
+      },
+    });
   });
 
   it('adds an @interfaceObject field to an entity interface', async () => {
@@ -145,12 +167,24 @@ describe('federation semantics behind the step-up gateway', () => {
 
   it('honours @skip and @include', async () => {
     const { body } = await ask('query ($yes: Boolean! = true) { topProducts { upc name @include(if: $yes) price @skip(if: $yes) } }');
-    expect(body).toEqual({ data: { topProducts: [{ upc: '1', name: 'Table' }, { upc: '2', name: 'Couch' }] } });
+    expect(body).toEqual({
+      data: {
+        topProducts: [
+          { upc: '1', name: 'Table' },
+          { upc: '2', name: 'Couch' },
+        ],
+      },
+    });
   });
 
   it('keeps a subgraph-declared step-up and never sends the refused field', async () => {
     const { body } = await ask('{ topProducts { upc internalCode } }');
-    expect(body.data).toEqual({ topProducts: [{ upc: '1', internalCode: null }, { upc: '2', internalCode: null }] });
+    expect(body.data).toEqual({
+      topProducts: [
+        { upc: '1', internalCode: null },
+        { upc: '2', internalCode: null },
+      ],
+    });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requiredAcr: 'HIGH' });
     expect(received.map((entry) => entry.query).join('\n')).not.toContain('internalCode');
   });

@@ -45,7 +45,10 @@ async function post(
   name: GutHibSubgraphName,
   query: string,
   options: { identity?: IdentityClaims | null; audience?: string; variables?: Record<string, unknown> } = {},
-): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> } }> {
+): Promise<{
+  status: number;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
+}> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const identity = options.identity === undefined ? { passed: [] } : options.identity;
   const request = { query, variables: options.variables };
@@ -68,7 +71,9 @@ describe('the GutHib subgraphs', () => {
     expect(supergraph).toContain('@join__graph(name: "accounts"');
     // @apollo/subgraph prints a custom scalar's argument as a string: `acrValue: "HIGH"`; the gateway reads either.
     expect(supergraph).toMatch(/type PaymentMethod implements Node @isAuthenticated\(acrValue: "?HIGH"?\)/);
-    expect(supergraph).toMatch(/transferRepositoryOwnership\(repositoryId: ID!, newOwner: String!\): Repository! @isAuthenticated\(acrValue: "?HIGH"?, once: true\)/);
+    expect(supergraph).toMatch(
+      /transferRepositoryOwnership\(repositoryId: ID!, newOwner: String!\): Repository! @isAuthenticated\(acrValue: "?HIGH"?, once: true\)/,
+    );
   });
 
   it('refuses a request without the identity header with 401 UNAUTHENTICATED', async () => {
@@ -123,7 +128,9 @@ describe('the GutHib subgraphs', () => {
   });
 
   it('answers node(id:) for a repository with a stub the planner completes from repositories', async () => {
-    const { body } = await post('accounts', '{ node(id: "Repository:1") { __typename id } missing: node(id: "Repository:999") { id } }', { identity: ALICE_SILVER });
+    const { body } = await post('accounts', '{ node(id: "Repository:1") { __typename id } missing: node(id: "Repository:999") { id } }', {
+      identity: ALICE_SILVER,
+    });
 
     expect(body).toEqual({ data: { node: { __typename: 'Repository', id: 'Repository:1' }, missing: null } });
   });
@@ -133,7 +140,11 @@ describe('the GutHib subgraphs', () => {
 
     beforeAll(async () => {
       const sdls = await Promise.all(
-        subgraphs.subgraphs.map(async ({ name, url }) => ({ name, url, sdl: ((await post(name, '{ _service { sdl } }')).body.data!['_service'] as { sdl: string }).sdl })),
+        subgraphs.subgraphs.map(async ({ name, url }) => ({
+          name,
+          url,
+          sdl: ((await post(name, '{ _service { sdl } }')).body.data!['_service'] as { sdl: string }).sdl,
+        })),
       );
       stitched = getStitchedSchemaFromSupergraphSdl({
         supergraphSdl: composeSupergraph(sdls),
@@ -175,11 +186,20 @@ describe('the GutHib subgraphs', () => {
   it('reports each received document with the identity it came with', async () => {
     await post('repositories', '{ repositories(first: 1) { name } }', { identity: ALICE_SILVER });
 
-    expect(received.at(-1)).toMatchObject({ subgraph: 'repositories', query: '{ repositories(first: 1) { name } }', identity: { sub: 'alice', level: 'MEDIUM' } });
+    expect(received.at(-1)).toMatchObject({
+      subgraph: 'repositories',
+      query: '{ repositories(first: 1) { name } }',
+      identity: { sub: 'alice', level: 'MEDIUM' },
+    });
     expect(logged.at(-1)).toBe('[repositories] received { repositories(first: 1) { name } } as alice (level MEDIUM)');
-    expect(describeReceived({ subgraph: 'accounts', query: 'query { _service { sdl } }', variables: {}, identity: { ...ALICE_SILVER, iss: 'x', aud: 'accounts', iat: T0, exp: T0 + 60 } })).toBe(
-      '[accounts] received the schema request { _service { sdl } }',
-    );
+    expect(
+      describeReceived({
+        subgraph: 'accounts',
+        query: 'query { _service { sdl } }',
+        variables: {},
+        identity: { ...ALICE_SILVER, iss: 'x', aud: 'accounts', iat: T0, exp: T0 + 60 },
+      }),
+    ).toBe('[accounts] received the schema request { _service { sdl } }');
   });
 
   it('runs as its own process that prints its URL, logs each document as JSON and stops on SIGTERM', async () => {

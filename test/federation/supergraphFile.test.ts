@@ -27,8 +27,17 @@ beforeAll(async () => {
   issuer = await startTestIssuer({ now: clock });
   const port = await freePort();
   const jwksUrl = `http://127.0.0.1:${port}/.well-known/gateway-jwks.json`;
-  subgraphs = await Promise.all([startSubgraphProcess('accounts', { GATEWAY_JWKS_URL: jwksUrl }), startSubgraphProcess('repositories', { GATEWAY_JWKS_URL: jwksUrl })]);
-  original = composeSupergraph(subgraphs.map((subgraph, index) => ({ name: index === 0 ? 'accounts' : 'repositories', url: subgraph.url, sdl: gutHibSubgraphTypeDefs(index === 0 ? 'accounts' : 'repositories') })));
+  subgraphs = await Promise.all([
+    startSubgraphProcess('accounts', { GATEWAY_JWKS_URL: jwksUrl }),
+    startSubgraphProcess('repositories', { GATEWAY_JWKS_URL: jwksUrl }),
+  ]);
+  original = composeSupergraph(
+    subgraphs.map((subgraph, index) => ({
+      name: index === 0 ? 'accounts' : 'repositories',
+      url: subgraph.url,
+      sdl: gutHibSubgraphTypeDefs(index === 0 ? 'accounts' : 'repositories'),
+    })),
+  );
   writeFileSync(file, original);
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const keyFile = join(dir, 'identity-key.json');

@@ -7,7 +7,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStepUpSubgraph, LEGACY_IDENTITY_HEADER, LEGACY_IDENTITY_TYPE, TXN_TOKEN_HEADER, type StepUpSubgraphOptions, type TransactionStore } from 'step-up-gateway/subgraph';
+import {
+  createStepUpSubgraph,
+  LEGACY_IDENTITY_HEADER,
+  LEGACY_IDENTITY_TYPE,
+  TXN_TOKEN_HEADER,
+  type StepUpSubgraphOptions,
+  type TransactionStore,
+} from 'step-up-gateway/subgraph';
 import { createIdentitySigner, type IdentityClaims, type IdentitySigner } from '../../src/federation/identity.js';
 import { createMemoryState } from '../../src/state/store.js';
 import { T0 } from '../helpers/gateway.js';
@@ -154,7 +161,10 @@ describe('a subgraph that opts in to legacy identities (acceptLegacyIdentity, de
   it('accepts a pre-transaction-token identity in the gateway-identity header', async () => {
     const url = await startSubgraph({ acceptLegacyIdentity: true });
 
-    expect(await send(url, await legacyIdentity(), JSON.stringify({ query: '{ echo(text: "old") }' }), LEGACY_IDENTITY_HEADER)).toEqual({ status: 200, body: { data: { echo: 'old' } } });
+    expect(await send(url, await legacyIdentity(), JSON.stringify({ query: '{ echo(text: "old") }' }), LEGACY_IDENTITY_HEADER)).toEqual({
+      status: 200,
+      body: { data: { echo: 'old' } },
+    });
   });
 });
 
@@ -212,7 +222,10 @@ describe('the identity key', () => {
 
     const rotating = await createIdentitySigner({ issuer: 'step-up-gateway', keyFile });
 
-    expect(rotating.jwks.keys.map((key) => [key.kid, 'd' in key])).toEqual([['current', false], ['next', false]]);
+    expect(rotating.jwks.keys.map((key) => [key.kid, 'd' in key])).toEqual([
+      ['current', false],
+      ['next', false],
+    ]);
     expect(decodeProtectedHeader(rotating.sign(ALICE, 'things', T0, { query: '{ counter }' })).kid).toBe('current');
   });
 });

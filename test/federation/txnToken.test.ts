@@ -29,9 +29,17 @@ beforeAll(async () => {
     logger: SILENT,
     clock,
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {
-      subgraphs = await startGutHibSubgraphs({ source: createInMemorySource(), clock, identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl }, onRequest: (entry) => received.push(entry) });
+      subgraphs = await startGutHibSubgraphs({
+        source: createInMemorySource(),
+        clock,
+        identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
+        onRequest: (entry) => received.push(entry),
+      });
       proxy = await startRecordingProxy(urlOf('repositories'));
-      return { kind: 'subgraphs', subgraphs: subgraphs.subgraphs.map((subgraph) => (subgraph.name === 'repositories' ? { ...subgraph, url: proxy.url } : subgraph)) };
+      return {
+        kind: 'subgraphs',
+        subgraphs: subgraphs.subgraphs.map((subgraph) => (subgraph.name === 'repositories' ? { ...subgraph, url: proxy.url } : subgraph)),
+      };
     },
   });
 });
@@ -46,9 +54,11 @@ beforeEach(() => {
   proxy.seen.length = 0;
 });
 
-const transfer = (repositoryId: string, newOwner: string) => `mutation { transferRepositoryOwnership(repositoryId: "${repositoryId}", newOwner: "${newOwner}") { id } }`;
+const transfer = (repositoryId: string, newOwner: string) =>
+  `mutation { transferRepositoryOwnership(repositoryId: "${repositoryId}", newOwner: "${newOwner}") { id } }`;
 const ownerOf = async (id: string) =>
-  ((await postGraphQL(gateway.url, `{ node(id: "${id}") { ... on Repository { owner { login } } } }`)).body.data as { node: { owner: { login: string } } }).node.owner.login;
+  ((await postGraphQL(gateway.url, `{ node(id: "${id}") { ... on Repository { owner { login } } } }`)).body.data as { node: { owner: { login: string } } }).node
+    .owner.login;
 describe('an identity captured between the gateway and a subgraph', () => {
   it('is refused with 401 UNAUTHENTICATED when sent again with the same body, and the mutation does not run again', async () => {
     const token = await issuer.sign({ sub: 'bob', acr: GOLD, auth_time: T0 - 30 });
@@ -120,4 +130,3 @@ describe('the transaction token the gateway sends each subgraph request', () => 
     expect(answer).toMatchObject({ status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
   });
 });
-

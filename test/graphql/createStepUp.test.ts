@@ -45,7 +45,11 @@ describe('createStepUp in Apollo Server standalone', () => {
 
   it('answers a silver token with the public data, STEP_UP_REQUIRED at the secret and the RFC 9470 header', async () => {
     const { status, headers, body } = await postGraphQL(url, QUERY, { token: await issuer.sign({ acr: SILVER, auth_time: T0 }) });
-    expect([status, body.data, body.errors?.[0]]).toMatchObject([200, { hello: 'world', secret: null }, { path: ['secret'], extensions: { code: 'STEP_UP_REQUIRED' } }]);
+    expect([status, body.data, body.errors?.[0]]).toMatchObject([
+      200,
+      { hello: 'world', secret: null },
+      { path: ['secret'], extensions: { code: 'STEP_UP_REQUIRED' } },
+    ]);
     expect(headers.get('www-authenticate')).toBe(
       'Bearer error="insufficient_user_authentication", error_description="Authentication at level HIGH within the last 300 seconds is required", acr_values="urn:mace:incommon:iap:gold", max_age="300"',
     );
@@ -90,10 +94,10 @@ describe('createStepUp in Express 5 (@as-integrations/express5)', () => {
   it('challenges a silver token and serves a fresh gold one', async () => {
     const silver = await postGraphQL(url, QUERY, { token: await issuer.sign({ acr: SILVER, auth_time: T0 }) });
     const gold = await postGraphQL(url, QUERY, { token: await issuer.sign({ acr: GOLD, auth_time: T0 }) });
-    expect([silver.body.errors?.[0]?.extensions?.['code'], silver.headers.get('www-authenticate')?.includes('acr_values="urn:mace:incommon:iap:gold"'), gold.body.data]).toEqual([
-      'STEP_UP_REQUIRED',
-      true,
-      { hello: 'world', secret: 'for alice of payments' },
-    ]);
+    expect([
+      silver.body.errors?.[0]?.extensions?.['code'],
+      silver.headers.get('www-authenticate')?.includes('acr_values="urn:mace:incommon:iap:gold"'),
+      gold.body.data,
+    ]).toEqual(['STEP_UP_REQUIRED', true, { hello: 'world', secret: 'for alice of payments' }]);
   });
 });

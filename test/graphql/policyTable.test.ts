@@ -74,7 +74,9 @@ describe('buildPolicyTable', () => {
   });
 
   it('gives a union the strictest requirement of its members', () => {
-    const table = tableOf('type Query { u: U } union U = A | B type A @isAuthenticated(acrValue: LOW) { a: Int } type B @isAuthenticated(acrValue: HIGH, maxAge: 30) { b: Int }');
+    const table = tableOf(
+      'type Query { u: U } union U = A | B type A @isAuthenticated(acrValue: LOW) { a: Int } type B @isAuthenticated(acrValue: HIGH, maxAge: 30) { b: Int }',
+    );
     expect(table.abstractTypes.get('U')!.requirement).toEqual({ level: 'HIGH', maxAge: 30 });
   });
 

@@ -44,7 +44,9 @@ describe("the policy table reads Apollo Router's directives", () => {
   });
 
   it('protects every field returning a scalar that carries @requiresScopes', () => {
-    expect(requirementAt('type Query { secret: Secret } scalar Secret @requiresScopes(scopes: [["vault"]])', 'Query.secret')).toEqual({ scopes: [[['vault']]] });
+    expect(requirementAt('type Query { secret: Secret } scalar Secret @requiresScopes(scopes: [["vault"]])', 'Query.secret')).toEqual({
+      scopes: [[['vault']]],
+    });
   });
 
   it('reads @requiresScopes written on an extend type', () => {
@@ -171,10 +173,7 @@ describe('the reviewer tooling', () => {
       const schema = makeExecutableSchema({ typeDefs: [stepUpTypeDefs(), ROUTER, sdl] });
       return { schema, table: buildPolicyTable(schema, ladder) };
     };
-    const changes = diffPolicies(
-      side('type Query { a: Int @requiresScopes(scopes: [["admin"]]) }'),
-      side('type Query { a: Int @authenticated }'),
-    );
+    const changes = diffPolicies(side('type Query { a: Int @requiresScopes(scopes: [["admin"]]) }'), side('type Query { a: Int @authenticated }'));
     expect(formatChanges(changes, 'text')).toBe('WEAKENED Query.a: no longer needs scopes [admin]\n');
   });
 });

@@ -109,7 +109,9 @@ export class WebClient {
   }
 
   /** Starts an authorization request; `extra` carries acr_values, max_age, prompt … */
-  async authorize(extra: Record<string, string> = {}): Promise<{ landing: Landing; finish: (landing: Landing) => Promise<{ access_token: string; refresh_token?: string }> }> {
+  async authorize(
+    extra: Record<string, string> = {},
+  ): Promise<{ landing: Landing; finish: (landing: Landing) => Promise<{ access_token: string; refresh_token?: string }> }> {
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(8).toString('hex');
     const url = new URL('/auth', this.issuer);
@@ -131,7 +133,13 @@ export class WebClient {
       const response = await fetch(new URL('/token', this.issuer), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: 'guthib-web', grant_type: 'authorization_code', code: end.params.get('code')!, code_verifier: verifier, redirect_uri: this.redirectUri }),
+        body: new URLSearchParams({
+          client_id: 'guthib-web',
+          grant_type: 'authorization_code',
+          code: end.params.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: this.redirectUri,
+        }),
       });
       const tokens = (await response.json()) as { access_token: string; refresh_token?: string; error?: string };
       if (!response.ok) throw new Error(`token endpoint: ${tokens.error}`);

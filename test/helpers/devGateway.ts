@@ -19,7 +19,8 @@ export async function startDevGateway(options: { clockOffset?: number; file?: ob
   const clock = () => Math.floor(Date.now() / 1000) + offset;
   // The example as `npm start` serves it: two subgraph services on loopback, composed.
   let subgraphs: { close(): Promise<void> } | undefined;
-  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), { logger: SILENT,
+  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', STEP_UP_CONFIG: file }), {
+    logger: SILENT,
     clock,
     warn: () => undefined,
     supergraph: async ({ identityJwksUrl, identityIssuer }) => {

@@ -88,7 +88,8 @@ export async function startHarness(options: { file?: object; env?: Record<string
               clock,
               identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
               onRequest: (entry) => {
-                if (!entry.query.includes('_service')) received.push({ subgraph: entry.subgraph, query: entry.query, variables: entry.variables, sub: entry.identity.sub });
+                if (!entry.query.includes('_service'))
+                  received.push({ subgraph: entry.subgraph, query: entry.query, variables: entry.variables, sub: entry.identity.sub });
               },
             });
             subgraphs = running;

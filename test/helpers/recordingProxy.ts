@@ -35,7 +35,11 @@ export async function startRecordingProxy(target: string): Promise<{ url: string
 }
 
 /** Sends `recorded` again to `url`, its headers as captured, with `body` (default: the captured one). */
-export async function replay(url: string, recorded: RecordedRequest, body = recorded.body): Promise<{ status: number; body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }> {
+export async function replay(
+  url: string,
+  recorded: RecordedRequest,
+  body = recorded.body,
+): Promise<{ status: number; body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(recorded.headers)) {
     if (name === 'host' || name === 'content-length' || name === 'connection' || value === undefined) continue;

@@ -25,7 +25,10 @@ const LEAVES: Record<string, string[]> = {
   Node: ['id', '__typename'],
 };
 const OBJECTS: Record<string, Array<[string, string]>> = {
-  User: [['repositories', 'Repository'], ['paymentMethods', 'PaymentMethod']],
+  User: [
+    ['repositories', 'Repository'],
+    ['paymentMethods', 'PaymentMethod'],
+  ],
   Repository: [['owner', 'User']],
   PaymentMethod: [],
   Node: [],
@@ -45,7 +48,12 @@ function complete(kind: string, body: string): string {
     text += ` ${definition}`;
     return true;
   });
-  const declared = [['$id', '$id: ID = "PaymentMethod:1"'], ['$flag', '$flag: Boolean = false']].filter(([name]) => body.includes(name!)).map(([, declaration]) => declaration);
+  const declared = [
+    ['$id', '$id: ID = "PaymentMethod:1"'],
+    ['$flag', '$flag: Boolean = false'],
+  ]
+    .filter(([name]) => body.includes(name!))
+    .map(([, declaration]) => declaration);
   return `${kind} Op${declared.length ? `(${declared.join(', ')})` : ''} { ${body} } ${fragments.map(([, definition]) => definition).join(' ')}`;
 }
 let aliasCounter = 0;
@@ -57,14 +65,18 @@ function selectionsOf(type: string, depth: number): fc.Arbitrary<string> {
   const options: Array<fc.Arbitrary<string>> = [leaf, leaf];
   if (depth > 0 && OBJECTS[type]!.length > 0) {
     options.push(
-      fc.constantFrom(...OBJECTS[type]!).chain(([field, child]) =>
-        fc.tuple(alias, directive, selectionsOf(child, depth - 1)).map(([a, d, inner]) => `${a}${field}${d} { ${inner} }`),
-      ),
+      fc
+        .constantFrom(...OBJECTS[type]!)
+        .chain(([field, child]) => fc.tuple(alias, directive, selectionsOf(child, depth - 1)).map(([a, d, inner]) => `${a}${field}${d} { ${inner} }`)),
     );
   }
   if (FRAGMENTS[type]!.length > 0) options.push(fc.constantFrom(...FRAGMENTS[type]!));
   if (type === 'Node' && depth > 0) {
-    options.push(fc.constantFrom('User', 'Repository', 'PaymentMethod').chain((concrete) => selectionsOf(concrete, depth - 1).map((inner) => `... on ${concrete} { ${inner} }`)));
+    options.push(
+      fc
+        .constantFrom('User', 'Repository', 'PaymentMethod')
+        .chain((concrete) => selectionsOf(concrete, depth - 1).map((inner) => `... on ${concrete} { ${inner} }`)),
+    );
   }
   return fc.array(fc.oneof(...options), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(' '));
 }
@@ -84,14 +96,21 @@ const MUTATIONS: Array<[string, string]> = [
 ];
 const operation = (kind: 'query' | 'mutation') =>
   fc
-    .array(fc.constantFrom(...(kind === 'query' ? ROOTS : MUTATIONS)).chain(([root, type]) => selectionsOf(type, 3).map((inner) => `${root} { ${inner} }`)), { minLength: 1, maxLength: 3 })
+    .array(
+      fc.constantFrom(...(kind === 'query' ? ROOTS : MUTATIONS)).chain(([root, type]) => selectionsOf(type, 3).map((inner) => `${root} { ${inner} }`)),
+      { minLength: 1, maxLength: 3 },
+    )
     .map((roots) => complete(kind, roots.map((root, i) => `r${i}: ${root}`).join(' ')));
 const document = fc.oneof(operation('query'), operation('query'), operation('mutation'));
 const variables = fc.oneof(
   fc.record({ id: fc.constantFrom('PaymentMethod:1', 'User:alice', 'User:bob', 'Repository:3'), flag: fc.boolean() }),
   fc.option(fc.dictionary(fc.constantFrom('id', 'flag', 'other'), fc.jsonValue({ maxDepth: 2 })), { nil: undefined }),
 );
-const anyDocument = fc.oneof(document, fc.string(), fc.string({ unit: 'binary' }).map((text) => `{ ${text} }`));
+const anyDocument = fc.oneof(
+  document,
+  fc.string(),
+  fc.string({ unit: 'binary' }).map((text) => `{ ${text} }`),
+);
 
 interface Outcome {
   status: number;

@@ -77,7 +77,7 @@ describe('the audit trail', () => {
     expect(JSON.stringify(h.logs)).not.toContain(token.split('.')[1]);
   });
 
-  it('keeps the caller\'s x-request-id and returns it', async () => {
+  it("keeps the caller's x-request-id and returns it", async () => {
     const response = await fetch(h.gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'req-42.cafe' },
@@ -105,11 +105,22 @@ describe('/metrics', () => {
     await h.post('{ repositories { name } }', { token });
     await settled();
     const after = await scrape();
-    expect(value(after, 'stepup_gateway_requests_total{status="401",operation_type="mutation"}') - value(before, 'stepup_gateway_requests_total{status="401",operation_type="mutation"}')).toBe(1);
-    expect(value(after, 'stepup_gateway_decisions_total{coordinate="Mutation.transferRepositoryOwnership",outcome="STEP_UP_REQUIRED"}') - value(before, 'stepup_gateway_decisions_total{coordinate="Mutation.transferRepositoryOwnership",outcome="STEP_UP_REQUIRED"}')).toBe(1);
-    expect(value(after, 'stepup_gateway_token_verifications_total{outcome="valid"}') - value(before, 'stepup_gateway_token_verifications_total{outcome="valid"}')).toBe(2);
+    expect(
+      value(after, 'stepup_gateway_requests_total{status="401",operation_type="mutation"}') -
+        value(before, 'stepup_gateway_requests_total{status="401",operation_type="mutation"}'),
+    ).toBe(1);
+    expect(
+      value(after, 'stepup_gateway_decisions_total{coordinate="Mutation.transferRepositoryOwnership",outcome="STEP_UP_REQUIRED"}') -
+        value(before, 'stepup_gateway_decisions_total{coordinate="Mutation.transferRepositoryOwnership",outcome="STEP_UP_REQUIRED"}'),
+    ).toBe(1);
+    expect(
+      value(after, 'stepup_gateway_token_verifications_total{outcome="valid"}') - value(before, 'stepup_gateway_token_verifications_total{outcome="valid"}'),
+    ).toBe(2);
     expect(value(after, 'stepup_gateway_token_cache_total{result="hit"}') - value(before, 'stepup_gateway_token_cache_total{result="hit"}')).toBe(1);
-    expect(value(after, 'stepup_gateway_subgraph_requests_total{subgraph="repositories",outcome="ok"}') - value(before, 'stepup_gateway_subgraph_requests_total{subgraph="repositories",outcome="ok"}')).toBe(1);
+    expect(
+      value(after, 'stepup_gateway_subgraph_requests_total{subgraph="repositories",outcome="ok"}') -
+        value(before, 'stepup_gateway_subgraph_requests_total{subgraph="repositories",outcome="ok"}'),
+    ).toBe(1);
     expect(after).toMatch(/^stepup_gateway_subgraph_request_duration_seconds_count\{subgraph="repositories"\} \d+$/m);
     expect(value(after, 'stepup_gateway_policy_coordinates')).toBe(h.gateway.policy.fields.size);
   });

@@ -63,14 +63,29 @@ describe('no token', () => {
 
 describe('a presented token that is invalid', () => {
   const invalid: Array<[string, () => Promise<string>, string]> = [
-    ['a bad signature', async () => { const t = await gold(); return t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA'); }, 'the token signature does not verify'],
-    ['a key the issuer does not publish', async () => h.issuer.sign({ acr: GOLD }, { key: await h.issuer.newKey('foreign') }), 'the token is signed with a key the issuer does not publish'],
+    [
+      'a bad signature',
+      async () => {
+        const t = await gold();
+        return t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      },
+      'the token signature does not verify',
+    ],
+    [
+      'a key the issuer does not publish',
+      async () => h.issuer.sign({ acr: GOLD }, { key: await h.issuer.newKey('foreign') }),
+      'the token is signed with a key the issuer does not publish',
+    ],
     ['an expired token', () => h.issuer.sign({ exp: T0 - 61 }), 'the token has expired'],
     ['a token without exp', () => h.issuer.sign({}, { omit: ['exp'] }), 'the token has no exp claim'],
     ['another issuer', () => h.issuer.sign({ iss: 'https://evil.example' }), 'the token was issued by another issuer'],
     ['another audience', () => h.issuer.sign({ aud: 'another-api' }), 'the token is not meant for this audience'],
     ['alg none', async () => unsigned({ alg: 'none', typ: 'at+jwt' }, claimsOf(await gold())), 'the token is signed with an algorithm that is not accepted'],
-    ['HS256 signed with the public key', async () => hs256WithPublicKey(claimsOf(await gold()), h.issuer.key.publicJwk), 'the token is signed with an algorithm that is not accepted'],
+    [
+      'HS256 signed with the public key',
+      async () => hs256WithPublicKey(claimsOf(await gold()), h.issuer.key.publicJwk),
+      'the token is signed with an algorithm that is not accepted',
+    ],
     ['a typ header other than at+jwt or JWT', () => h.issuer.sign({}, { header: { typ: 'id_token+jwt' } }), 'the token header typ must be at+jwt or JWT'],
     ['a malformed token', async () => 'not.a.jwt', 'the token is malformed'],
     ['an auth_time in the future beyond the clock tolerance', () => h.issuer.sign({ acr: GOLD, auth_time: T0 + 61 }), 'the token auth_time is in the future'],
@@ -108,9 +123,7 @@ describe('a valid token that falls short on a query field', () => {
 
   it('reports STEP_UP_REQUIRED at the field path with requiredAcr, acrValues and maxAge', async () => {
     const { body } = await h.post(VIEWER_PRIVATE, { token: await silver() });
-    expect(body.errors).toEqual([
-      expect.objectContaining({ path: ['viewer', 'paymentMethods'], extensions: HIGH_CHALLENGE }),
-    ]);
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['viewer', 'paymentMethods'], extensions: HIGH_CHALLENGE })]);
   });
 
   it('lists every satisfying acr, lowest first, for a MEDIUM field', async () => {
@@ -179,7 +192,7 @@ describe('a valid token that falls short on a query field', () => {
 });
 
 describe('step-up is necessary, never sufficient', () => {
-  it('refuses another user\'s email with FORBIDDEN to a gold token', async () => {
+  it("refuses another user's email with FORBIDDEN to a gold token", async () => {
     const { body } = await h.post('{ repository(owner: "alice", name: "gut") { owner { email } } }', { token: await gold(0, { sub: 'bob' }) });
     expect(body.errors).toMatchObject([{ path: ['repository', 'owner', 'email'], extensions: { code: 'FORBIDDEN' } }]);
   });

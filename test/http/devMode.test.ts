@@ -32,7 +32,7 @@ describe('dev mode', () => {
     expect(gateway.issuer).toBe(`http://localhost:${port}`);
   });
 
-  it('serves the embedded provider\'s discovery document, with introspection and back-channel logout', async () => {
+  it("serves the embedded provider's discovery document, with introspection and back-channel logout", async () => {
     const discovery = await (await fetch(`${gateway.issuer}/.well-known/openid-configuration`)).json();
     expect(discovery).toMatchObject({
       issuer: gateway.issuer,
@@ -51,7 +51,15 @@ describe('dev mode', () => {
 
   it('accepts a token minted with its key', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = await mintDevToken(gateway.devKey!, { issuer: gateway.issuer, audience: 'guthib-api', subject: 'alice', acr: 'urn:mace:incommon:iap:gold', authTime: now, now, ttl: 60 });
+    const token = await mintDevToken(gateway.devKey!, {
+      issuer: gateway.issuer,
+      audience: 'guthib-api',
+      subject: 'alice',
+      acr: 'urn:mace:incommon:iap:gold',
+      authTime: now,
+      now,
+      ttl: 60,
+    });
     const { body } = await postGraphQL(gateway.url, '{ viewer { login paymentMethods { last4 } } }', { token });
     expect(body).toEqual({ data: { viewer: { login: 'alice', paymentMethods: [{ last4: '4242' }] } } });
   });
@@ -74,7 +82,9 @@ describe('dev mode', () => {
   });
 
   it('makes npm run token fail with its usage when --sub is missing', async () => {
-    const failed = await run('npx', ['tsx', 'src/cli/main.ts', 'token'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch((error: { code: number; stderr: string }) => error);
+    const failed = await run('npx', ['tsx', 'src/cli/main.ts', 'token'], { env: { ...process.env, STEP_UP_CONFIG: configFile } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('--sub is required') });
   });
 });

@@ -22,7 +22,7 @@ async function start(file: object = {}): Promise<{ gateway: Gateway; issuer: Tes
   return { gateway, issuer };
 }
 
-describe('the issuer\'s keys out of reach or changing', () => {
+describe("the issuer's keys out of reach or changing", () => {
   it('starts while the JWKS is down, refuses tokens with 503 AUTH_UNAVAILABLE, and accepts them once it answers', async () => {
     const { gateway, issuer } = await start();
     issuer.mode = 'down';
@@ -30,7 +30,12 @@ describe('the issuer\'s keys out of reach or changing', () => {
     const during = await postGraphQL(gateway.url, '{ viewer { login } }', { token });
     issuer.mode = 'up';
     const after = await postGraphQL(gateway.url, '{ viewer { login } }', { token });
-    expect([during.status, during.body.errors?.[0]?.extensions?.['code'], during.headers.get('retry-after'), after.status]).toEqual([503, 'AUTH_UNAVAILABLE', '5', 200]);
+    expect([during.status, during.body.errors?.[0]?.extensions?.['code'], during.headers.get('retry-after'), after.status]).toEqual([
+      503,
+      'AUTH_UNAVAILABLE',
+      '5',
+      200,
+    ]);
   });
 
   it('keeps accepting known keys while the JWKS is down, and refuses an unknown kid without crashing', async () => {

@@ -139,7 +139,11 @@ describe('one token, sent one way (RFC 6750 §2)', () => {
   it('refuses a token in the query alone with 400 invalid_request: URLs end up in logs', async () => {
     const url = new URL(h.gateway.url);
     url.searchParams.set('access_token', await h.issuer.sign({ acr: GOLD, auth_time: T0 }));
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ repositories { name } }' }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ repositories { name } }' }),
+    });
     expect([response.status, response.headers.get('www-authenticate')]).toEqual([400, expect.stringContaining('error="invalid_request"')]);
   });
 });

@@ -16,7 +16,8 @@ afterAll(() => issuer.close());
 /** A gateway trusting `issuerUrl`, whose log lines are collected. */
 async function gatewayFor(issuerUrl: string): Promise<{ gateway: Gateway; lines: string[] }> {
   const lines: string[] = [];
-  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuerUrl, OIDC_AUDIENCE: issuer.audience }), { logger: SILENT,
+  const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuerUrl, OIDC_AUDIENCE: issuer.audience }), {
+    logger: SILENT,
     graph: createGutHibGraph(),
     warn: (message) => lines.push(`warn: ${message}`),
     log: (message) => lines.push(`log: ${message}`),
@@ -61,7 +62,9 @@ describe('what the log says about the issuer', () => {
       const token = await issuer.sign();
       const statuses = [];
       for (let i = 0; i < 3; i += 1) statuses.push((await postGraphQL(gateway.url, '{ repositories { name } }', { token })).status);
-      const reasons = lines.filter((line) => line.startsWith('warn: access tokens cannot be checked (answered 503): the issuer discovery document could not be read'));
+      const reasons = lines.filter((line) =>
+        line.startsWith('warn: access tokens cannot be checked (answered 503): the issuer discovery document could not be read'),
+      );
       expect([statuses, reasons.length]).toEqual([[503, 503, 503], 1]);
     } finally {
       await gateway.close();

@@ -27,7 +27,10 @@ describe('request limits', () => {
 
   it('follows fragments when measuring depth', async () => {
     const fragments = Array.from({ length: 16 }, (_, i) => `fragment F${i} on Repository { owner { repositories { ...F${i + 1} } } }`).join(' ');
-    expect(await codeAndLimit(`{ repositories { ...F0 } } ${fragments} fragment F16 on Repository { name }`)).toMatchObject({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(await codeAndLimit(`{ repositories { ...F0 } } ${fragments} fragment F16 on Repository { name }`)).toMatchObject({
+      status: 400,
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 
   it('serves the standard introspection query when introspection is on', async () => {
@@ -50,7 +53,11 @@ describe('request limits', () => {
   it('refuses a fragment bomb quickly: 2^30 selections once expanded', async () => {
     const levels = Array.from({ length: 30 }, (_, i) => `fragment B${i} on Repository { ...B${i + 1} ...B${i + 1} }`).join(' ');
     // B1..B30 would expand to 2^30 fields; the same field twice also merges, so the bound, not graphql-js, must stop it.
-    expect(await codeAndLimit(`{ repositories { ...B0 } } ${levels} fragment B30 on Repository { name }`)).toMatchObject({ status: 400, limit: 'maxSelections', fast: true });
+    expect(await codeAndLimit(`{ repositories { ...B0 } } ${levels} fragment B30 on Repository { name }`)).toMatchObject({
+      status: 400,
+      limit: 'maxSelections',
+      fast: true,
+    });
   });
 
   it('refuses a document with more than 10 000 tokens while parsing', async () => {
@@ -58,7 +65,9 @@ describe('request limits', () => {
   });
 
   it('refuses circular fragments', async () => {
-    expect(await codeAndLimit('{ repositories { ...A } } fragment A on Repository { owner { repositories { ...B } } } fragment B on Repository { ...A }')).toMatchObject({
+    expect(
+      await codeAndLimit('{ repositories { ...A } } fragment A on Repository { owner { repositories { ...B } } } fragment B on Repository { ...A }'),
+    ).toMatchObject({
       status: 400,
       code: 'GRAPHQL_VALIDATION_FAILED',
       fast: true,
@@ -66,7 +75,10 @@ describe('request limits', () => {
   });
 
   it('refuses a directive repeated on one field', async () => {
-    expect(await codeAndLimit(`{ repositories @include(if: true) @include(if: true) { name } }`)).toMatchObject({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(await codeAndLimit(`{ repositories @include(if: true) @include(if: true) { name } }`)).toMatchObject({
+      status: 400,
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 
   it('refuses a batch of operations', async () => {
@@ -76,7 +88,10 @@ describe('request limits', () => {
 
   it('refuses a bearer token over 8192 bytes with 401 invalid_token', async () => {
     const { status, headers } = await h.post('{ repositories { name } }', { token: 'a'.repeat(8_193) });
-    expect([status, headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="guthib", error="invalid_token", error_description="the token is longer than 8192 bytes"']);
+    expect([status, headers.get('www-authenticate')]).toEqual([
+      401,
+      'Bearer realm="guthib", error="invalid_token", error_description="the token is longer than 8192 bytes"',
+    ]);
   });
 
   it('answers headers over 16 KiB with 431', async () => {

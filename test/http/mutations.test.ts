@@ -54,7 +54,9 @@ describe('a mutation with an unmet requirement', () => {
   it('answers an anonymous caller with 401 UNAUTHENTICATED and a Bearer challenge, and changes nothing', async () => {
     const { status, headers, body } = await h.post(TRANSFER);
     expect([status, headers.get('www-authenticate'), await ownerOfGut()]).toEqual([401, 'Bearer realm="guthib"', 'alice']);
-    expect(body).toEqual({ errors: [expect.objectContaining({ path: ['transferRepositoryOwnership'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })] });
+    expect(body).toEqual({
+      errors: [expect.objectContaining({ path: ['transferRepositoryOwnership'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })],
+    });
   });
 
   it('refuses gold authenticated 301 seconds ago', async () => {
@@ -83,7 +85,9 @@ describe('a mutation with an unmet requirement', () => {
   });
 
   it('refuses under its alias', async () => {
-    const { body } = await h.post('mutation { give: transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name } }', { token: await silver() });
+    const { body } = await h.post('mutation { give: transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name } }', {
+      token: await silver(),
+    });
     expect(body.errors).toMatchObject([{ path: ['give'], extensions: { code: 'STEP_UP_REQUIRED' } }]);
   });
 
@@ -93,17 +97,14 @@ describe('a mutation with an unmet requirement', () => {
       { token: await silver() },
     );
     expect(status).toBe(401);
-    expect(body.errors!.map((error) => [error.path, error.extensions!['requiredAcr']])).toEqual([
-      [['starRepository', 'owner', 'paymentMethods'], 'HIGH'],
-    ]);
+    expect(body.errors!.map((error) => [error.path, error.extensions!['requiredAcr']])).toEqual([[['starRepository', 'owner', 'paymentMethods'], 'HIGH']]);
     expect(await starsOfWebsite()).toBe(3);
   });
 
   it('reports each refused sibling with its own level', async () => {
-    const { body } = await h.post(
-      'mutation { starRepository(id: "Repository:2") { owner { email paymentMethods { last4 } } } }',
-      { token: await h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 }) },
-    );
+    const { body } = await h.post('mutation { starRepository(id: "Repository:2") { owner { email paymentMethods { last4 } } } }', {
+      token: await h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 }),
+    });
     expect(body.errors!.map((error) => [error.path!.join('.'), error.extensions!['requiredAcr']])).toEqual([
       ['starRepository.owner.email', 'MEDIUM'],
       ['starRepository.owner.paymentMethods', 'HIGH'],
@@ -111,10 +112,9 @@ describe('a mutation with an unmet requirement', () => {
   });
 
   it('refuses a protected field in an inline fragment', async () => {
-    const { status } = await h.post(
-      'mutation { starRepository(id: "Repository:2") { owner { ... on User { email } } } }',
-      { token: await h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 }) },
-    );
+    const { status } = await h.post('mutation { starRepository(id: "Repository:2") { owner { ... on User { email } } } }', {
+      token: await h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 }),
+    });
     expect([status, await starsOfWebsite()]).toEqual([401, 3]);
   });
 });

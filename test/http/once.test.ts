@@ -7,8 +7,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const transfer = (repository: string) =>
-  `mutation { transferRepositoryOwnership(repositoryId: "${repository}", newOwner: "bob") { name } }`;
+const transfer = (repository: string) => `mutation { transferRepositoryOwnership(repositoryId: "${repository}", newOwner: "bob") { name } }`;
 const ownerOf = async (key: string) => (await h.source.repositoriesByKey([key]))[0]?.ownerLogin;
 
 describe('a one-time step-up (once: true)', () => {
@@ -26,7 +25,9 @@ describe('a one-time step-up (once: true)', () => {
     const second = await h.post(transfer('Repository:2'), { token });
     expect(second.headers.get('www-authenticate')).toBe(
       'Bearer realm="guthib", error="insufficient_user_authentication", ' +
-        'error_description="A new authentication at level HIGH is required", acr_values="' + GOLD + '", max_age="0"',
+        'error_description="A new authentication at level HIGH is required", acr_values="' +
+        GOLD +
+        '", max_age="0"',
     );
   });
 
@@ -64,7 +65,10 @@ describe('a one-time step-up (once: true)', () => {
 
 describe('back-channel logout', () => {
   const logoutToken = (claims: Record<string, unknown>, header: Record<string, unknown> = { typ: 'logout+jwt' }) =>
-    h.issuer.sign({ aud: 'guthib-web', jti: crypto.randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, ...claims }, { header, omit: ['exp', 'client_id'] });
+    h.issuer.sign(
+      { aud: 'guthib-web', jti: crypto.randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, ...claims },
+      { header, omit: ['exp', 'client_id'] },
+    );
   const logout = async (token: string) => {
     const response = await fetch(new URL('/backchannel-logout', h.gateway.url), {
       method: 'POST',
@@ -93,7 +97,7 @@ describe('back-channel logout', () => {
     expect(other.status).toBe(200);
   });
 
-  it('refuses a user\'s tokens issued before a logout by sub, and accepts those issued after', async () => {
+  it("refuses a user's tokens issued before a logout by sub, and accepts those issued after", async () => {
     const old = await h.issuer.sign({ sub: 'bob', iat: T0 - 5 });
     await logout(await logoutToken({ sub: 'bob', iat: T0 }));
     const newer = await h.issuer.sign({ sub: 'bob', iat: T0 + 1 });
@@ -123,7 +127,9 @@ describe('back-channel logout', () => {
   });
 
   it('refuses an access token posted as a logout token', async () => {
-    const { status } = await logout(await h.issuer.sign({ aud: 'guthib-web', sid: 'x', jti: 'j', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }));
+    const { status } = await logout(
+      await h.issuer.sign({ aud: 'guthib-web', sid: 'x', jti: 'j', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }),
+    );
     expect(status).toBe(400);
   });
 });

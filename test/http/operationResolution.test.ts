@@ -21,13 +21,18 @@ describe.each([['federated' as const], ['local' as const]])('in %s mode', (mode)
     const { status, body } = await h.post('query A { repositories { name } } query B { repositories { name } }');
     expect({ status, body }).toEqual({
       status: 400,
-      body: { errors: [{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] },
+      body: {
+        errors: [{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }],
+      },
     });
   });
 
   it('answers 400 to an operationName the document does not have', async () => {
     const { status, body } = await h.send({ query: 'query A { repositories { name } }', operationName: 'Nope' });
-    expect({ status, body }).toEqual({ status: 400, body: { errors: [{ message: 'Unknown operation named "Nope".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] } });
+    expect({ status, body }).toEqual({
+      status: 400,
+      body: { errors: [{ message: 'Unknown operation named "Nope".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] },
+    });
   });
 
   it("answers 400 to a partner's documentId with an operationName the document does not have", async () => {

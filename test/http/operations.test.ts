@@ -18,7 +18,11 @@ const within = (exited: Promise<number | string>, ms: number) =>
   Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), ms))]);
 
 /** Whether anything still answers at the URL. */
-const answers = (url: string) => fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+const answers = (url: string) =>
+  fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2_000) }).then(
+    () => true,
+    () => false,
+  );
 
 describe('stopping', () => {
   it('ends the process with 0 within 12 s of SIGTERM, with no Redis', async () => {
@@ -28,17 +32,21 @@ describe('stopping', () => {
     expect(await within(gateway.exited, 12_000)).toBe(0);
   }, 30_000);
 
-  it.skipIf(!hasRedisServer)('ends the process with 0 within 12 s of SIGTERM, with REDIS_URL set and a keep-alive connection open', async () => {
-    const redis = await startRedis();
-    try {
-      const gateway = await startGatewayProcess({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, REDIS_URL: redis.url });
-      await postGraphQL(gateway.url, '{ viewer { login } }', { token: await issuer.sign({ acr: GOLD, auth_time: now() }) });
-      process.kill(gateway.pid, 'SIGTERM');
-      expect(await within(gateway.exited, 12_000)).toBe(0);
-    } finally {
-      await redis.stop();
-    }
-  }, 30_000);
+  it.skipIf(!hasRedisServer)(
+    'ends the process with 0 within 12 s of SIGTERM, with REDIS_URL set and a keep-alive connection open',
+    async () => {
+      const redis = await startRedis();
+      try {
+        const gateway = await startGatewayProcess({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, REDIS_URL: redis.url });
+        await postGraphQL(gateway.url, '{ viewer { login } }', { token: await issuer.sign({ acr: GOLD, auth_time: now() }) });
+        process.kill(gateway.pid, 'SIGTERM');
+        expect(await within(gateway.exited, 12_000)).toBe(0);
+      } finally {
+        await redis.stop();
+      }
+    },
+    30_000,
+  );
 
   it('stops the gateway when npm start receives SIGTERM, and frees its port', async () => {
     const gateway = await startGatewayProcess({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience }, { npmStart: true });

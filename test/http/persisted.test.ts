@@ -28,7 +28,11 @@ describe('a partner client', () => {
     const { status, body } = await h.post('{ repositories { name } }', { token: await partner() });
     expect([status, body]).toEqual([
       400,
-      { errors: [{ message: 'This client may only run persisted operations: send a documentId from the manifest', extensions: { code: 'PERSISTED_QUERY_REQUIRED' } }] },
+      {
+        errors: [
+          { message: 'This client may only run persisted operations: send a documentId from the manifest', extensions: { code: 'PERSISTED_QUERY_REQUIRED' } },
+        ],
+      },
     ]);
   });
 
@@ -124,8 +128,19 @@ describe('trusted documents for everyone', () => {
 
 describe('start-up', () => {
   it('stops on a malformed manifest, naming the file and the entry', async () => {
-    const bad = writeConfigFile({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'f'.repeat(64), name: 'Broken', type: 'query', body: '{ repositories { name } }' }] });
-    const config = loadConfig({ PORT: '0', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'x', STEP_UP_CONFIG: writeConfigFile({ persistedDocuments: { manifest: bad } }) });
-    await expect(startGateway(config, { logger: SILENT, graph: createGutHibGraph() })).rejects.toThrow(new TypeError(`${bad}: entry "Broken" (${'f'.repeat(64)}): the id is not the sha256 of the document`));
+    const bad = writeConfigFile({
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: [{ id: 'f'.repeat(64), name: 'Broken', type: 'query', body: '{ repositories { name } }' }],
+    });
+    const config = loadConfig({
+      PORT: '0',
+      OIDC_ISSUER: 'http://127.0.0.1:9',
+      OIDC_AUDIENCE: 'x',
+      STEP_UP_CONFIG: writeConfigFile({ persistedDocuments: { manifest: bad } }),
+    });
+    await expect(startGateway(config, { logger: SILENT, graph: createGutHibGraph() })).rejects.toThrow(
+      new TypeError(`${bad}: entry "Broken" (${'f'.repeat(64)}): the id is not the sha256 of the document`),
+    );
   });
 });

@@ -35,7 +35,11 @@ describe.skipIf(!hasRedisServer)('two gateway processes on one Redis', () => {
       { aud: 'guthib-web', sid: 'shared-session', jti: crypto.randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
       { header: { typ: 'logout+jwt' }, omit: ['exp', 'client_id'] },
     );
-    const logout = await fetch(new URL('/backchannel-logout', a.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: logoutToken }) });
+    const logout = await fetch(new URL('/backchannel-logout', a.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: logoutToken }),
+    });
     const after = await postGraphQL(b.url, '{ viewer { login } }', { token });
     expect([before.status, logout.status, after.status]).toEqual([200, 200, 401]);
   });

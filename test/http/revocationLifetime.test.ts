@@ -56,20 +56,26 @@ describe('tokens that would outlive the memory of their logout', () => {
     h.issuer.introspection.set('opaque-century', { active: true, sub: 'alice', aud: h.issuer.audience, iat: T0, exp: T0 + CENTURY });
     const { status, body } = await h.post('{ viewer { login } }', { token: 'opaque-century' });
     expect(status).toBe(401);
-    expect(body.errors?.[0]).toMatchObject({ message: 'The access token is not valid: the token expires too far in the future', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'The access token is not valid: the token expires too far in the future',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
-  it('keeps refusing a logged-out session\'s token until its exp, after the clock has moved maxTokenLifetime past the logout', async () => {
+  it("keeps refusing a logged-out session's token until its exp, after the clock has moved maxTokenLifetime past the logout", async () => {
     const token = await h.issuer.sign({ sid: 'session-1', iat: T0, exp: T0 + DAY });
     const before = await h.post('{ viewer { login } }', { token });
     const loggedOut = await logout(await logoutToken({ sid: 'session-1' }));
     moveTo(T0 + DAY + TOLERANCE - 1);
     const after = await h.post('{ viewer { login } }', { token });
     expect([before.status, loggedOut, after.status]).toEqual([200, 200, 401]);
-    expect(after.body.errors?.[0]).toMatchObject({ message: 'The access token is not valid: the session of the token has ended (logout)', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(after.body.errors?.[0]).toMatchObject({
+      message: 'The access token is not valid: the session of the token has ended (logout)',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
-  it('keeps refusing a user\'s token issued as late as a logout by sub allows, until the last second it could be accepted', async () => {
+  it("keeps refusing a user's token issued as late as a logout by sub allows, until the last second it could be accepted", async () => {
     // Both the token and the logout token say they were issued clockTolerance ahead of the gateway's clock.
     const token = await h.issuer.sign({ sub: 'bob', iat: T0 + TOLERANCE, exp: T0 + TOLERANCE + DAY });
     const loggedOut = await logout(await logoutToken({ sub: 'bob', iat: T0 + TOLERANCE }));

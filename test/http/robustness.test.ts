@@ -63,7 +63,9 @@ describe('bad input gets a clear 4xx with a stable code', () => {
   it('refuses a mutation over GET with 405', async () => {
     const url = new URL(h.gateway.url);
     url.searchParams.set('query', 'mutation { starRepository(id: "Repository:1") { stars } }');
-    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await h.issuer.sign({ acr: GOLD, auth_time: T0 })}` } });
+    const response = await fetch(url, {
+      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await h.issuer.sign({ acr: GOLD, auth_time: T0 })}` },
+    });
     expect(response.status).toBe(405);
   });
 
@@ -75,10 +77,10 @@ describe('bad input gets a clear 4xx with a stable code', () => {
 
 describe('the issuer out of reach', () => {
   it('answers a token with 503 AUTH_UNAVAILABLE and still serves anonymous callers', async () => {
-    const gateway = await startGateway(
-      loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'guthib-api' }),
-      { logger: SILENT, graph: createGutHibGraph() },
-    );
+    const gateway = await startGateway(loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_AUDIENCE: 'guthib-api' }), {
+      logger: SILENT,
+      graph: createGutHibGraph(),
+    });
     try {
       const withToken = await postGraphQL(gateway.url, '{ repositories { name } }', { token: await h.issuer.sign() });
       const anonymous = await postGraphQL(gateway.url, '{ repositories { name } }');

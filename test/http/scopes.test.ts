@@ -81,7 +81,9 @@ describe('@requiresScopes on a query field', () => {
 
   it('challenges a token without the scope with insufficient_scope when no step-up is asked', async () => {
     const { challenge } = await post('{ auditLog }', await token({ scope: 'openid' }));
-    expect(challenge).toBe(`Bearer realm="guthib", error="insufficient_scope", error_description="This needs the scope 'audit:read' (or the scope 'site:admin')", scope="audit:read"`);
+    expect(challenge).toBe(
+      `Bearer realm="guthib", error="insufficient_scope", error_description="This needs the scope 'audit:read' (or the scope 'site:admin')", scope="audit:read"`,
+    );
   });
 
   it('resolves the field for a token granted one of the sets in scope', async () => {

@@ -16,7 +16,7 @@ describe('logout at the provider (OIDC Back-Channel Logout)', () => {
   });
   afterAll(() => gateway.close());
 
-  it('makes the gateway refuse the session\'s unexpired access token as invalid_token', async () => {
+  it("makes the gateway refuse the session's unexpired access token as invalid_token", async () => {
     const client = new WebClient(gateway.issuer);
     const tokens = await signIn(client, 'alice');
     const before = await postGraphQL(gateway.url, '{ viewer { login } }', { token: tokens.access_token });

@@ -30,7 +30,9 @@ describe('the dev-mode log line', () => {
     logger.info(REFUSAL, 'User.paymentMethods refused: STEP_UP_REQUIRED');
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: User\.paymentMethods refused: STEP_UP_REQUIRED event=step_up\.refused .*caller\.level=MEDIUM caller\.authAge=30 /);
+    expect(lines[0]).toMatch(
+      /^\[\d\d:\d\d:\d\d\] INFO: User\.paymentMethods refused: STEP_UP_REQUIRED event=step_up\.refused .*caller\.level=MEDIUM caller\.authAge=30 /,
+    );
     expect(lines[0]).not.toContain('[object Object]');
   });
 });

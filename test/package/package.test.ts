@@ -48,12 +48,20 @@ interface Ran {
 }
 
 /** Runs a command without a shell; a failure names the command, where it ran, and everything it printed. */
-function run(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string | undefined>; timeout: number; hint?: string }): Promise<Ran> {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string | undefined>; timeout: number; hint?: string },
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd: options.cwd, env: options.env, timeout: options.timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error === null) return resolve({ stdout, stderr });
       const why = error.killed ? `was killed after ${options.timeout} ms` : `failed with exit code ${String(error.code)}`;
-      reject(new Error(`\`${command} ${args.join(' ')}\` in ${options.cwd} ${why}${options.hint === undefined ? '' : ` (${options.hint})`}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+      reject(
+        new Error(
+          `\`${command} ${args.join(' ')}\` in ${options.cwd} ${why}${options.hint === undefined ? '' : ` (${options.hint})`}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+        ),
+      );
     });
   });
 }
@@ -87,7 +95,17 @@ beforeAll(async () => {
   for (const file of ['consumer.mjs', 'consumer.ts', 'tsconfig.json', 'resolveLog.mjs']) copyFileSync(join(FIXTURE, file), join(project, file));
   await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, '@apollo/server@^5', `graphql@${GRAPHQL_VERSION}`, 'typescript@~6.0', '@types/node@^20'],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball,
+      '@apollo/server@^5',
+      `graphql@${GRAPHQL_VERSION}`,
+      'typescript@~6.0',
+      '@types/node@^20',
+    ],
     { cwd: project, env: npmEnv, timeout: 240_000, hint: 'the npm registry must be reachable, or every package already in the npm cache' },
   );
 }, 300_000);
@@ -193,10 +211,17 @@ describe('the packed package, installed into a fresh project', () => {
     try {
       const url = await printedUrl(child, /GraphQL gateway ready at (\S+)/);
       const post = async (token: string) => {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ hello secret }' }) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: '{ hello secret }' }),
+        });
         return (await response.json()) as unknown;
       };
-      expect(await post(await issuer.sign({ acr: SILVER, auth_time: now() }))).toMatchObject({ data: { hello: 'world', secret: null }, errors: [{ extensions: { code: 'STEP_UP_REQUIRED' } }] });
+      expect(await post(await issuer.sign({ acr: SILVER, auth_time: now() }))).toMatchObject({
+        data: { hello: 'world', secret: null },
+        errors: [{ extensions: { code: 'STEP_UP_REQUIRED' } }],
+      });
       expect(await post(await issuer.sign({ acr: GOLD, auth_time: now() }))).toEqual({ data: { hello: 'world', secret: 'for alice' } });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -239,9 +264,7 @@ describe('the packed package, installed into a fresh project', () => {
         return { path: path.join(' '), size: Number(size) };
       });
     const allowed = (path: string) =>
-      path.startsWith('package/dist/') ||
-      path.startsWith('package/bin/') ||
-      ['package/package.json', 'package/README.md', 'package/LICENSE'].includes(path);
+      path.startsWith('package/dist/') || path.startsWith('package/bin/') || ['package/package.json', 'package/README.md', 'package/LICENSE'].includes(path);
     expect(entries.map((entry) => entry.path).filter((path) => !allowed(path))).toEqual([]);
     expect(entries.map((entry) => entry.path)).toContain('package/package.json');
 
@@ -251,7 +274,7 @@ describe('the packed package, installed into a fresh project', () => {
     );
   });
 
-  it('loads none of the gateway\'s server parts (provider, Redis, logger, metrics) when the library is imported', async () => {
+  it("loads none of the gateway's server parts (provider, Redis, logger, metrics) when the library is imported", async () => {
     const log = join(work, 'resolved.log');
     writeFileSync(log, '');
     const hooks = pathToFileURL(join(project, 'resolveLog.mjs')).href;
@@ -272,7 +295,11 @@ describe('the packed package, installed into a fresh project', () => {
   it('serves the standalone gateway from step-up-gateway/gateway', async () => {
     const { stdout } = await run(
       process.execPath,
-      ['--input-type=module', '-e', "const gateway = await import('step-up-gateway/gateway'); console.log(typeof gateway.startGateway, typeof gateway.loadConfig);"],
+      [
+        '--input-type=module',
+        '-e',
+        "const gateway = await import('step-up-gateway/gateway'); console.log(typeof gateway.startGateway, typeof gateway.loadConfig);",
+      ],
       { cwd: project, env: userEnv({}), timeout: 30_000 },
     );
     expect(stdout.trim()).toBe('function function');

@@ -23,15 +23,17 @@ const NOW = 1_800_000_000;
 
 const probes: Array<[string, Caller]> = [
   ['anonymous', { kind: 'anonymous' }],
-  ...([
-    ['bronze now', 'bronze', 0],
-    ['silver now', 'silver', 0],
-    ['silver 43201 s ago', 'silver', 43_201],
-    ['gold now', 'gold', 0],
-    ['gold 61 s ago', 'gold', 61],
-    ['gold 301 s ago', 'gold', 301],
-    ['unknown acr now', 'unknown', 0],
-  ] as const).map(([name, acr, age]): [string, Caller] => [
+  ...(
+    [
+      ['bronze now', 'bronze', 0],
+      ['silver now', 'silver', 0],
+      ['silver 43201 s ago', 'silver', 43_201],
+      ['gold now', 'gold', 0],
+      ['gold 61 s ago', 'gold', 61],
+      ['gold 301 s ago', 'gold', 301],
+      ['unknown acr now', 'unknown', 0],
+    ] as const
+  ).map(([name, acr, age]): [string, Caller] => [
     name,
     { kind: 'principal', principal: { subject: 'alice', acr: `urn:mace:incommon:iap:${acr}`, authTime: NOW - age, expiresAt: NOW + 60, claims: {} } },
   ]),
@@ -64,7 +66,8 @@ describe('the report, the diff and the runtime agree', () => {
     for (const [typeName, fieldName] of coordinates) {
       const record = report.get(`${typeName}.${fieldName}`);
       for (const [probe, caller] of probes) {
-        const reported = record !== undefined && (caller.kind === 'anonymous' || !satisfies(ladder, caller.principal, { level: record.level, maxAge: record.maxAge }, NOW));
+        const reported =
+          record !== undefined && (caller.kind === 'anonymous' || !satisfies(ladder, caller.principal, { level: record.level, maxAge: record.maxAge }, NOW));
         if (reported !== (await runtimeRefuses(typeName, fieldName, caller))) disagreements.push(`${typeName}.${fieldName} for ${probe}`);
       }
     }
@@ -75,7 +78,10 @@ describe('the report, the diff and the runtime agree', () => {
     const bare = makeExecutableSchema({ typeDefs: withStepUpTypeDefs(gutHibTypeDefs()).replace(/(?<!directive )@isAuthenticated(\([^)]*\))?/g, '') });
     const changes = diffPolicies({ schema: bare, table: buildPolicyTable(bare, ladder) }, { schema, table });
     expect(changes.map((change) => [change.coordinate, change.after])).toEqual(
-      [...report.values()].map((record) => [record.coordinate, { ...(record.level && { level: record.level }), ...(record.maxAge && { maxAge: record.maxAge }), ...(record.once && { once: true }) }]),
+      [...report.values()].map((record) => [
+        record.coordinate,
+        { ...(record.level && { level: record.level }), ...(record.maxAge && { maxAge: record.maxAge }), ...(record.once && { once: true }) },
+      ]),
     );
   });
 });

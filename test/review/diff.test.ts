@@ -10,8 +10,7 @@ const side = (sdl: string): PolicySide => {
   const schema = makeExecutableSchema({ typeDefs: [stepUpTypeDefs(), sdl] });
   return { schema, table: buildPolicyTable(schema, ladder) };
 };
-const diff = (base: string, head: string) =>
-  diffPolicies(side(base), side(head)).map(({ coordinate, kind, reason }) => `${kind} ${coordinate}: ${reason}`);
+const diff = (base: string, head: string) => diffPolicies(side(base), side(head)).map(({ coordinate, kind, reason }) => `${kind} ${coordinate}: ${reason}`);
 
 const BASE = `
   type Query { viewer: User @isAuthenticated node: Node }
@@ -41,9 +40,9 @@ describe('policy diff: weakenings', () => {
   });
 
   it('2. flags a lower level', () => {
-    expect(diff(BASE, change('transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)', 'transfer(id: ID!): Boolean @isAuthenticated(acrValue: MEDIUM)'))).toEqual([
-      'weakened Mutation.transfer: level HIGH → MEDIUM (also accepts urn:mace:incommon:iap:silver), max age 300 s → 43200 s',
-    ]);
+    expect(
+      diff(BASE, change('transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)', 'transfer(id: ID!): Boolean @isAuthenticated(acrValue: MEDIUM)')),
+    ).toEqual(['weakened Mutation.transfer: level HIGH → MEDIUM (also accepts urn:mace:incommon:iap:silver), max age 300 s → 43200 s']);
   });
 
   it('3. flags a longer max age', () => {
@@ -65,8 +64,10 @@ describe('policy diff: weakenings', () => {
   });
 
   it('6. flags a field moved out of a protected type to an unprotected one', () => {
-    const head = change('type Card @isAuthenticated(acrValue: HIGH) { last4: String brand: String }', 'type Card @isAuthenticated(acrValue: HIGH) { brand: String }')
-      .replace('cards: [Card!]', 'cards: [Card!]\n    last4: String');
+    const head = change(
+      'type Card @isAuthenticated(acrValue: HIGH) { last4: String brand: String }',
+      'type Card @isAuthenticated(acrValue: HIGH) { brand: String }',
+    ).replace('cards: [Card!]', 'cards: [Card!]\n    last4: String');
     expect(diff(BASE, head)).toEqual([
       'removed field Card.last4: removed; it required HIGH within 300 s',
       'weakened User.last4: moved out of Card.last4 (HIGH within 300 s) to User.last4 (nothing)',
@@ -79,8 +80,10 @@ describe('policy diff: weakenings', () => {
   });
 
   it('8. flags an interface field directive removed (implementations inherited it)', () => {
-    const head = change('interface Node { id: ID! secret: String @isAuthenticated(acrValue: MEDIUM) }', 'interface Node { id: ID! secret: String }')
-      .replace('secret: String @isAuthenticated(acrValue: MEDIUM)\n', 'secret: String\n');
+    const head = change('interface Node { id: ID! secret: String @isAuthenticated(acrValue: MEDIUM) }', 'interface Node { id: ID! secret: String }').replace(
+      'secret: String @isAuthenticated(acrValue: MEDIUM)\n',
+      'secret: String\n',
+    );
     expect(diff(BASE, head)).toEqual(['weakened User.secret: no longer protected; it required MEDIUM within 43200 s']);
   });
 
@@ -113,9 +116,9 @@ describe('policy diff: other changes', () => {
   });
 
   it('14. calls a new protected field added', () => {
-    expect(diff(BASE, change('updateEmail(email: String!)', 'deleteAccount: Boolean @isAuthenticated(acrValue: HIGH, maxAge: 30)\n    updateEmail(email: String!)'))).toEqual([
-      'added Mutation.deleteAccount: new field requiring HIGH within 30 s',
-    ]);
+    expect(
+      diff(BASE, change('updateEmail(email: String!)', 'deleteAccount: Boolean @isAuthenticated(acrValue: HIGH, maxAge: 30)\n    updateEmail(email: String!)')),
+    ).toEqual(['added Mutation.deleteAccount: new field requiring HIGH within 30 s']);
   });
 
   it('15. calls a protected field that is gone a removed field, not a weakening', () => {
@@ -135,7 +138,11 @@ describe('policy diff: other changes', () => {
 
 describe('policy diff: levels with several acr strings', () => {
   // LemonLDAP::NG issues `loa-<authentication level>`: more acr strings than the organisation has levels.
-  const lemon = () => createLadder([{ name: 'LOW', acr: ['loa-1', 'loa-2'] }, { name: 'HIGH', acr: ['loa-3', 'loa-4', 'loa-5'], maxAge: 300 }]);
+  const lemon = () =>
+    createLadder([
+      { name: 'LOW', acr: ['loa-1', 'loa-2'] },
+      { name: 'HIGH', acr: ['loa-3', 'loa-4', 'loa-5'], maxAge: 300 },
+    ]);
   const lemonDiff = (base: string, head: string) => {
     const ladder = lemon();
     const sideOf = (sdl: string): PolicySide => {
@@ -160,10 +167,12 @@ describe('policy diff: levels with several acr strings', () => {
 
 describe('formatChanges', () => {
   it('prints weakenings first, one line per coordinate', () => {
-    const changes = diffPolicies(side(BASE), side(change('maxAge: 60', 'maxAge: 30').replace('email: String @isAuthenticated(acrValue: MEDIUM)', 'email: String')));
+    const changes = diffPolicies(
+      side(BASE),
+      side(change('maxAge: 60', 'maxAge: 30').replace('email: String @isAuthenticated(acrValue: MEDIUM)', 'email: String')),
+    );
     expect(formatChanges(changes, 'text')).toBe(
-      'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n' +
-        'STRENGTHENED Mutation.updateEmail: max age 60 s → 30 s\n',
+      'WEAKENED User.email: no longer protected; it required MEDIUM within 43200 s\n' + 'STRENGTHENED Mutation.updateEmail: max age 60 s → 30 s\n',
     );
   });
 

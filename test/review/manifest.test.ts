@@ -9,7 +9,10 @@ import { createLadder } from '../../src/stepup/ladder.js';
 describe('annotating a manifest with levels of several acr strings', () => {
   it('gives a partner every acr string of the levels that satisfy, as acr_values to ask for', () => {
     // LemonLDAP::NG issues `loa-<authentication level>`: more acr strings than the organisation has levels.
-    const ladder = createLadder([{ name: 'LOW', acr: ['loa-1', 'loa-2'] }, { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 }]);
+    const ladder = createLadder([
+      { name: 'LOW', acr: ['loa-1', 'loa-2'] },
+      { name: 'HIGH', acr: ['loa-3', 'loa-4'], maxAge: 300 },
+    ]);
     const schema = makeExecutableSchema({ typeDefs: [stepUpTypeDefs(), 'type Query { vault: String @isAuthenticated(acrValue: HIGH) }'] });
     const document = 'query Vault { vault }';
     const manifest = parseManifest({ [sha256Hex(document)]: document }, 'm.json', schema);

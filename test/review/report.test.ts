@@ -7,7 +7,10 @@ import { createLadder } from '../../src/stepup/ladder.js';
 
 /** LemonLDAP::NG issues `loa-<authentication level>`: more acr strings than the organisation has levels. */
 const lemonTable = () => {
-  const ladder = createLadder([{ name: 'LOW', acr: ['loa-1', 'loa-2'] }, { name: 'HIGH', acr: ['loa-3', 'loa-4', 'loa-5'], maxAge: 300 }]);
+  const ladder = createLadder([
+    { name: 'LOW', acr: ['loa-1', 'loa-2'] },
+    { name: 'HIGH', acr: ['loa-3', 'loa-4', 'loa-5'], maxAge: 300 },
+  ]);
   const schema = makeExecutableSchema({ typeDefs: [stepUpTypeDefs(), 'type Query { vault: String @isAuthenticated(acrValue: HIGH) }'] });
   return buildPolicyTable(schema, ladder);
 };

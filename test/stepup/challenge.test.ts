@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bearerChallenge,
-  challengeOf,
-  describeChallenge,
-  insufficientAuthenticationChallenge,
-  invalidTokenChallenge,
-} from '../../src/stepup/challenge.js';
+import { bearerChallenge, challengeOf, describeChallenge, insufficientAuthenticationChallenge, invalidTokenChallenge } from '../../src/stepup/challenge.js';
 import { createLadder } from '../../src/stepup/ladder.js';
 
 const ladder = createLadder();

@@ -8,7 +8,10 @@ const ladder = createLadder();
 const NOW = 1_800_000_000;
 const CLAIM = 'can_reauthenticate';
 const GOLD = 'urn:mace:incommon:iap:gold';
-const gold = (authAge: number, claims: Record<string, unknown> = {}): Asker => ({ kind: 'principal', principal: { acr: GOLD, authTime: NOW - authAge, claims } });
+const gold = (authAge: number, claims: Record<string, unknown> = {}): Asker => ({
+  kind: 'principal',
+  principal: { acr: GOLD, authTime: NOW - authAge, claims },
+});
 const high = requirementOf(ladder, { acrValue: 'HIGH' });
 
 describe('decide', () => {

@@ -95,15 +95,16 @@ describe('decay', () => {
 
 describe('createLadder', () => {
   it('refuses a level name that is not a GraphQL name', () => {
-    expect(() => createLadder([{ name: 'very high', acr: 'x' }])).toThrow(
-      new TypeError('ladder level #1: "name" must be a GraphQL name such as HIGH'),
-    );
+    expect(() => createLadder([{ name: 'very high', acr: 'x' }])).toThrow(new TypeError('ladder level #1: "name" must be a GraphQL name such as HIGH'));
   });
 
   it('refuses two levels with the same acr and names both', () => {
-    expect(() => createLadder([{ name: 'A', acr: 'x' }, { name: 'B', acr: 'x' }])).toThrow(
-      new TypeError('ladder level B: acr "x" already belongs to A'),
-    );
+    expect(() =>
+      createLadder([
+        { name: 'A', acr: 'x' },
+        { name: 'B', acr: 'x' },
+      ]),
+    ).toThrow(new TypeError('ladder level B: acr "x" already belongs to A'));
   });
 
   it('refuses an acr string listed twice in one level and names the level', () => {
@@ -111,15 +112,16 @@ describe('createLadder', () => {
   });
 
   it('refuses an acr string that a list gives to a second level and names both', () => {
-    expect(() => createLadder([{ name: 'A', acr: ['x', 'y'] }, { name: 'B', acr: ['z', 'y'] }])).toThrow(
-      new TypeError('ladder level B: acr "y" already belongs to A'),
-    );
+    expect(() =>
+      createLadder([
+        { name: 'A', acr: ['x', 'y'] },
+        { name: 'B', acr: ['z', 'y'] },
+      ]),
+    ).toThrow(new TypeError('ladder level B: acr "y" already belongs to A'));
   });
 
   it('refuses a level with an empty list of acr strings and names it', () => {
-    expect(() => createLadder([{ name: 'A', acr: [] }])).toThrow(
-      new TypeError('ladder level A: "acr" must be a non-empty string or a non-empty list of them'),
-    );
+    expect(() => createLadder([{ name: 'A', acr: [] }])).toThrow(new TypeError('ladder level A: "acr" must be a non-empty string or a non-empty list of them'));
   });
 
   it('refuses an empty string in a list of acr strings and names the level', () => {
@@ -129,9 +131,12 @@ describe('createLadder', () => {
   });
 
   it('refuses a stronger level that outlives a weaker one', () => {
-    expect(() => createLadder([{ name: 'A', acr: 'a', maxAge: 60 }, { name: 'B', acr: 'b', maxAge: 61 }])).toThrow(
-      new TypeError('ladder level B: "maxAge" must not exceed that of the weaker level A (60 s)'),
-    );
+    expect(() =>
+      createLadder([
+        { name: 'A', acr: 'a', maxAge: 60 },
+        { name: 'B', acr: 'b', maxAge: 61 },
+      ]),
+    ).toThrow(new TypeError('ladder level B: "maxAge" must not exceed that of the weaker level A (60 s)'));
   });
 
   it('refuses a negative max age', () => {

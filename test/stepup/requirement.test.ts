@@ -21,9 +21,7 @@ describe('requirementOf', () => {
   });
 
   it('names the known levels when the level is unknown', () => {
-    expect(() => requirementOf(ladder, { acrValue: 'ULTRA' })).toThrow(
-      new TypeError('unknown ACR level "ULTRA"; the ladder has LOW, MEDIUM, HIGH'),
-    );
+    expect(() => requirementOf(ladder, { acrValue: 'ULTRA' })).toThrow(new TypeError('unknown ACR level "ULTRA"; the ladder has LOW, MEDIUM, HIGH'));
   });
 });
 
@@ -70,10 +68,10 @@ describe('satisfies', () => {
 
   it('honours an explicit max age of 60 seconds at the boundary', () => {
     const update = requirementOf(ladder, { acrValue: 'HIGH', maxAge: 60 });
-    expect([
-      satisfies(ladder, { acr: GOLD, authTime: NOW - 60 }, update, NOW),
-      satisfies(ladder, { acr: GOLD, authTime: NOW - 61 }, update, NOW),
-    ]).toEqual([true, false]);
+    expect([satisfies(ladder, { acr: GOLD, authTime: NOW - 60 }, update, NOW), satisfies(ladder, { acr: GOLD, authTime: NOW - 61 }, update, NOW)]).toEqual([
+      true,
+      false,
+    ]);
   });
 });
 

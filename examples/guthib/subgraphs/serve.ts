@@ -22,7 +22,11 @@ const jwksUrl = process.env['GATEWAY_JWKS_URL'];
 if (jwksUrl === undefined || jwksUrl === '') throw new TypeError('"GATEWAY_JWKS_URL" must name the gateway\'s identity JWKS');
 
 const subgraph = await startGutHibSubgraph(name, {
-  identity: { issuer: process.env['GATEWAY_ISSUER'] || 'step-up-gateway', jwksUrl, acceptLegacyIdentity: process.env['GATEWAY_ACCEPT_LEGACY_IDENTITY'] === '1' },
+  identity: {
+    issuer: process.env['GATEWAY_ISSUER'] || 'step-up-gateway',
+    jwksUrl,
+    acceptLegacyIdentity: process.env['GATEWAY_ACCEPT_LEGACY_IDENTITY'] === '1',
+  },
   ports: { [name]: port },
   onRequest: ({ subgraph, query, identity }) => {
     process.stdout.write(`${JSON.stringify({ subgraph, query, sub: identity.sub ?? null })}\n`);

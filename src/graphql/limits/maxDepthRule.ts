@@ -42,9 +42,7 @@ export function maxDepthRule(maxDepth: number): (context: ValidationContext) => 
       OperationDefinition(node) {
         const depth = depthOf(node.selectionSet);
         if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(`The operation nests deeper than ${maxDepth} fields`, { nodes: node, extensions: { limit: 'maxDepth' } }),
-          );
+          context.reportError(new GraphQLError(`The operation nests deeper than ${maxDepth} fields`, { nodes: node, extensions: { limit: 'maxDepth' } }));
         }
       },
     };
