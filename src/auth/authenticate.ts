@@ -12,12 +12,13 @@ export interface RequestHeaders {
   readonly rawHeaders?: readonly string[];
 }
 
-export type Authentication =
+/** Whether a request is admitted, and as whom: a caller (anonymous or a principal), or refused with its status and challenge. */
+export type Admission =
   | { readonly kind: 'caller'; readonly caller: Caller }
   | { readonly kind: 'refused'; readonly status: number; readonly code: ErrorCode; readonly message: string; readonly headers: Record<string, string> };
 
 /** An anonymous caller: the same answer for every request without credentials. */
-const ANONYMOUS: Authentication = Object.freeze({ kind: 'caller', caller: Object.freeze({ kind: 'anonymous' }) });
+const ANONYMOUS: Admission = Object.freeze({ kind: 'caller', caller: Object.freeze({ kind: 'anonymous' }) });
 
 /**
  * The request's credentials → who is calling, or why the request is refused before any GraphQL work:
@@ -34,7 +35,7 @@ export function authenticate(
   revocations: Revocations,
   realm: string | undefined,
   onUnavailable: (reason: string) => void = () => undefined,
-): Authentication | Promise<Authentication> {
+): Admission | Promise<Admission> {
   const authorization = req.headers.authorization;
   const misuse = misuseOf(req, authorization, search);
   if (misuse !== undefined) return malformed(misuse, realm);
@@ -53,7 +54,7 @@ function judge(
   revocations: Revocations,
   realm: string | undefined,
   onUnavailable: (reason: string) => void,
-): Authentication | Promise<Authentication> {
+): Admission | Promise<Admission> {
   switch (outcome.kind) {
     case 'anonymous':
       return { kind: 'caller', caller: outcome };
@@ -74,7 +75,7 @@ function judge(
 }
 
 /** Revocations kept elsewhere (Redis): awaited, and a store out of reach refuses the request (fail closed). */
-async function checkRevocations(caller: Caller & { kind: 'principal' }, revocations: Revocations, realm: string | undefined): Promise<Authentication> {
+async function checkRevocations(caller: Caller & { kind: 'principal' }, revocations: Revocations, realm: string | undefined): Promise<Admission> {
   let revoked: string | undefined;
   try {
     revoked = await revocations.reasonRevoked(caller.principal);
@@ -84,7 +85,7 @@ async function checkRevocations(caller: Caller & { kind: 'principal' }, revocati
   return admit(caller, revoked, realm);
 }
 
-function admit(caller: Caller & { kind: 'principal' }, revoked: string | undefined, realm: string | undefined): Authentication {
+function admit(caller: Caller & { kind: 'principal' }, revoked: string | undefined, realm: string | undefined): Admission {
   return revoked === undefined ? { kind: 'caller', caller } : invalid(revoked, realm);
 }
 
@@ -113,20 +114,20 @@ function authorizationHeaders(raw: readonly string[] | undefined): number {
   return count;
 }
 
-function malformed(reason: string, realm: string | undefined): Authentication {
+function malformed(reason: string, realm: string | undefined): Admission {
   return refused(400, 'BAD_REQUEST', `The Authorization header is malformed: ${reason}`, {
     'www-authenticate': bearerChallenge({ realm, error: 'invalid_request', error_description: reason }),
   });
 }
 
-function stateUnavailable(): Authentication {
+function stateUnavailable(): Admission {
   return refused(503, 'SERVICE_UNAVAILABLE', 'Logouts cannot be checked right now; retry shortly', { 'retry-after': '5' });
 }
 
-function invalid(reason: string, realm: string | undefined): Authentication {
+function invalid(reason: string, realm: string | undefined): Admission {
   return refused(401, 'UNAUTHENTICATED', `The access token is not valid: ${reason}`, { 'www-authenticate': invalidTokenChallenge(reason, realm) });
 }
 
-function refused(status: number, code: ErrorCode, message: string, headers: Record<string, string>): Authentication {
+function refused(status: number, code: ErrorCode, message: string, headers: Record<string, string>): Admission {
   return { kind: 'refused', status, code, message, headers };
 }

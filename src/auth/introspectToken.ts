@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { BoundedCache } from './boundedCache.js';
 import { discoveryUrl } from './discoverKeys.js';
 import type { Principal, TokenOutcome } from './principal.js';
-import { checkTokenTimes, principalOf, tokenTimeBounds, type TokenVerifier } from './verifyToken.js';
+import { checkTokenTimes, principalFromClaims, tokenTimeBounds, type TokenVerifier } from './verifyToken.js';
 import { DEFAULTS } from '../defaults.js';
 
 export interface IntrospectionOptions {
@@ -95,7 +95,7 @@ function outcomeOf(answer: JWTPayload & { active?: unknown }, options: Introspec
   if (!meantForUs(answer, options)) return { kind: 'invalid', reason: 'the token is not meant for this audience' };
   if (typeof answer.exp !== 'number') return { kind: 'invalid', reason: 'the token has no exp claim' };
   if (answer.exp <= now) return { kind: 'invalid', reason: 'the token has expired' };
-  const principal = principalOf({ ...answer, iss: answer.iss ?? options.issuer });
+  const principal = principalFromClaims({ ...answer, iss: answer.iss ?? options.issuer });
   if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
   return { kind: 'principal', principal };
 }

@@ -110,7 +110,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (error instanceof KeySourceUnavailable) return { kind: 'unavailable', reason: error.message };
       return { kind: 'invalid', reason: reasonFor(error) };
     }
-    const principal = principalOf(payload);
+    const principal = principalFromClaims(payload);
     if (typeof principal === 'string') return { kind: 'invalid', reason: principal };
     const outcome = checkTokenTimes(principal, now, bounds);
     if (outcome.kind === 'principal' && COMPACT_JWS.test(token)) {
@@ -179,7 +179,7 @@ class TokenRefusal extends Error {
 }
 
 /** Turns verified claims into a principal, or says which claim has the wrong type. */
-export function principalOf(payload: JWTPayload): Principal | string {
+export function principalFromClaims(payload: JWTPayload): Principal | string {
   const { sub, acr, auth_time: authTime, exp, iss, iat, sid } = payload as JWTPayload & { sid?: unknown };
   const clientId = payload['client_id'] ?? payload['azp'];
   if (typeof sub !== 'string' || sub === '') return 'the token sub claim must be a non-empty string';

@@ -11,7 +11,7 @@ export const ACR = Object.freeze({
   gold: 'urn:mace:incommon:iap:gold',
 });
 export const LADDER: readonly string[] = [ACR.bronze, ACR.silver, ACR.gold];
-export const rankOf = (acr: string | undefined): number => (acr === undefined ? -1 : LADDER.indexOf(acr));
+export const acrRank = (acr: string | undefined): number => (acr === undefined ? -1 : LADDER.indexOf(acr));
 
 /**
  * The default policy plus an `acr_values` check in the login prompt (RFC 9470 §5).
@@ -36,7 +36,7 @@ export function interactionPolicyWithAcrBinding() {
       (ctx) => {
         const required = requiredRank(ctx.oidc.params!['acr_values']);
         if (required === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-        if (rankOf(acrOfThisRequest(ctx)) >= required) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        if (acrRank(acrOfThisRequest(ctx)) >= required) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         if (ctx.oidc.result?.login) {
           throw new errors.UnmetAuthenticationRequirements(`the authentication performed does not reach ${LADDER[required]}`);
         }
@@ -53,7 +53,7 @@ export function requiredRank(acrValues: unknown): number | undefined {
   if (typeof acrValues !== 'string' || acrValues.trim() === '') return undefined;
   const known = acrValues
     .split(' ')
-    .map(rankOf)
+    .map(acrRank)
     .filter((rank) => rank >= 0);
   if (known.length === 0) {
     throw new errors.UnmetAuthenticationRequirements(`none of the requested acr_values is supported; supported values: ${LADDER.join(' ')}`);

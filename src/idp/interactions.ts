@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { authenticator } from 'otplib';
-import { ACR, rankOf, requiredRank } from './acrBinding.js';
+import { ACR, acrRank, requiredRank } from './acrBinding.js';
 import { DEV_USERS } from './devUsers.js';
 import { MAX_DAYS_AGO, otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
 
@@ -55,7 +55,7 @@ export function createInteractions(provider: Provider) {
     if (details.prompt.name !== 'login') return finish({ error: 'access_denied', error_description: 'unsupported prompt' });
 
     // Which level the request needs; unknown-only acr_values never get this far (the check throws).
-    const needsGold = (requiredRank(details.params['acr_values']) ?? -1) >= rankOf(ACR.gold);
+    const needsGold = (requiredRank(details.params['acr_values']) ?? -1) >= acrRank(ACR.gold);
     const client = String(details.params['client_id']);
     const hint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : details.session?.accountId;
 

@@ -37,7 +37,7 @@ function caller({ principal, ladder, now }: Who): Record<string, unknown> {
   };
 }
 
-function requirementOf(decision: Decision): Record<string, unknown> {
+function requirementFields(decision: Decision): Record<string, unknown> {
   const { level, maxAge, once, scopes } = decision.requirement as { level?: string; maxAge?: number; once?: boolean; scopes?: unknown };
   return { level, maxAge, once: once === true ? true : undefined, scopes };
 }
@@ -61,7 +61,7 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
         operation,
         ...caller(who),
         coordinate: decision.coordinate,
-        requirement: requirementOf(decision),
+        requirement: requirementFields(decision),
         outcome: decision.outcome,
         subgraph: decision.subgraph,
       },
