@@ -9,7 +9,18 @@ import { createTokenVerifier, type TokenVerifier } from './verifyToken.js';
  * there is a client to introspect with (`OIDC_CLIENT_ID`, or the embedded provider's in dev mode).
  */
 export function createGatewayVerifier(
-  config: Config,
+  config: Pick<
+    Config,
+    | 'audience'
+    | 'clockTolerance'
+    | 'tokenCacheSize'
+    | 'limits'
+    | 'maxTokenLifetime'
+    | 'opaqueTokens'
+    | 'introspectionCacheSeconds'
+    | 'jwksTimeoutMs'
+    | 'introspectionClientIds'
+  >,
   options: {
     issuer: string;
     keys: JWTVerifyGetKey;

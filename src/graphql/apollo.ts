@@ -21,7 +21,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Apollo Server with both layers of enforcement, the request limits and APQ (in memory or the given cache). */
 export function createApollo(
-  config: Config,
+  config: Pick<Config, 'introspection' | 'apq' | 'limits' | 'realm'>,
   graph:
     | { readonly schema: GraphQLSchema; readonly policy: PolicyTable }
     | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
