@@ -24,8 +24,8 @@ export interface PolicySide {
  * Compares two policies coordinate by coordinate, like graphql-js `findBreakingChanges` compares two
  * schemas: the result is records; printing and exit codes belong to the caller.
  *
- * - **weakened**: a requirement removed, a lower level, a longer (or no) max age — on a field that is still
- *   there — or a field of a protected type moved out to a place that protects it less. A level change
+ * - **weakened**: a requirement removed, a lower level, a longer (or no) max age, `ifCannotReauthenticate:
+ *   ALLOW` added — on a field that is still there — or a field of a protected type moved out to a place that protects it less. A level change
  *   names the acr strings it lets in (or, strengthened, shuts out).
  * - **strengthened**: a field that is still there asks more, and nowhere less.
  * - **added**: a new field that carries a requirement.
@@ -95,6 +95,10 @@ function compare(ladder: Ladder, coordinate: string, before: Requirement | undef
   if (age(after.maxAge) < age(before.maxAge)) strongerBy.push(`max age ${ageText(before.maxAge)} → ${ageText(after.maxAge)}`);
   if (before.once === true && after.once !== true) weakerBy.push('no longer once per authentication');
   if (before.once !== true && after.once === true) strongerBy.push('now once per authentication');
+  // `ifCannotReauthenticate: ALLOW` resolves the field for a caller who cannot step up, below the level.
+  if (before.allowIfCannotReauthenticate !== true && after.allowIfCannotReauthenticate === true) weakerBy.push('now lets callers who cannot step up through');
+  if (before.allowIfCannotReauthenticate === true && after.allowIfCannotReauthenticate !== true)
+    strongerBy.push('no longer lets callers who cannot step up through');
   // A scope condition one side asks and the other does not imply (Apollo Router's `@requiresScopes`).
   const notImplied = (by: Requirement, conditions: ScopeConditions | undefined) =>
     (conditions ?? []).filter((condition) => !isAtLeastAsStrict(ladder, { scopes: by.scopes }, { scopes: [condition] }));

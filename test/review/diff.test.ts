@@ -98,6 +98,18 @@ describe('policy diff: weakenings', () => {
       'weakened Query.viewer: no longer protected; it required any valid token',
     ]);
   });
+
+  it('20. flags a requirement that now lets through callers who cannot step up', () => {
+    expect(
+      diff(
+        BASE,
+        change(
+          'transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)',
+          'transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH, ifCannotReauthenticate: ALLOW)',
+        ),
+      ),
+    ).toEqual(['weakened Mutation.transfer: now lets callers who cannot step up through']);
+  });
 });
 
 describe('policy diff: other changes', () => {
@@ -105,6 +117,14 @@ describe('policy diff: other changes', () => {
     expect(diff(BASE, change('email: String @isAuthenticated(acrValue: MEDIUM)', 'email: String @isAuthenticated(acrValue: HIGH)'))).toEqual([
       'strengthened User.email: level MEDIUM → HIGH (no longer accepts urn:mace:incommon:iap:silver), max age 43200 s → 300 s',
     ]);
+  });
+
+  it('21. calls a requirement that no longer lets through callers who cannot step up strengthened', () => {
+    const allowing = change(
+      'transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)',
+      'transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH, ifCannotReauthenticate: ALLOW)',
+    );
+    expect(diff(allowing, BASE)).toEqual(['strengthened Mutation.transfer: no longer lets callers who cannot step up through']);
   });
 
   it('12. calls a shorter max age strengthened', () => {
