@@ -15,7 +15,7 @@ import { createGraphQLEndpoint } from './http/graphqlEndpoint.js';
 import { createLogoutEndpoint } from './http/logoutEndpoint.js';
 import { createCors } from './http/cors.js';
 import type { Logger } from 'pino';
-import type { Ops } from './ops/audit.js';
+import { reportPolicyWeakened, type Ops } from './ops/audit.js';
 import { createLogger } from './ops/log.js';
 import { createGatewayMetrics } from './ops/metrics.js';
 import { listenForMetrics, sendMetrics } from './ops/metricsServer.js';
@@ -191,16 +191,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         onWaiting: (subgraph) => void (waitingFor = subgraph),
         allowWeakening: config.reload.allowWeakening,
         maxSubgraphRequests: config.limits.maxSubgraphRequests,
-        onWeakened: (changes, served) => {
-          for (const change of changes) {
-            const outcome = served ? 'served' : 'refused';
-            metrics?.policyWeakenings.inc({ coordinate: change.coordinate, outcome });
-            logger.warn(
-              { event: 'policy.weakened', coordinate: change.coordinate, change: change.reason, outcome },
-              `reload ${outcome}: it weakens ${change.coordinate} (${change.reason})`,
-            );
-          }
-        },
+        onWeakened: (changes, served) => reportPolicyWeakened(ops, changes, served),
       });
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
+import type { PolicyChange } from '../review/diff.js';
+import type { Requirement } from '../stepup/requirement.js';
 import type { Decision, RequestRecord } from '../graphql/context.js';
 import { effectiveLevel, type Ladder } from '../stepup/ladder.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -90,4 +92,34 @@ export function reportRefusal(
   message: string,
 ): void {
   ops.log.info({ event, ...fields }, message);
+}
+
+/** A requirement as the audit trail writes it; `null` when nothing is required. */
+function requirementOf(requirement: Requirement | undefined): Record<string, unknown> | null {
+  if (requirement === undefined) return null;
+  const { level, maxAge, once, allowIfCannotReauthenticate, scopes } = requirement;
+  return { level, maxAge, once, ifCannotReauthenticate: allowIfCannotReauthenticate === true ? 'ALLOW' : undefined, scopes };
+}
+
+/**
+ * A reloaded supergraph that weakens the policy (as `policy diff` says): one audit event per weakened
+ * coordinate, with its requirement before and after, and whether the reload was refused or served
+ * (`reload.allowWeakening`); and counts them.
+ */
+export function reportPolicyWeakened(ops: Ops, changes: readonly PolicyChange[], served: boolean): void {
+  const outcome = served ? 'served' : 'refused';
+  for (const change of changes) {
+    ops.metrics?.policyWeakenings.inc({ coordinate: change.coordinate, outcome });
+    ops.log.warn(
+      {
+        event: 'policy.weakened',
+        coordinate: change.coordinate,
+        before: requirementOf(change.before),
+        after: requirementOf(change.after),
+        change: change.reason,
+        outcome,
+      },
+      `reload ${outcome}: it weakens ${change.coordinate} (${change.reason})`,
+    );
+  }
 }
