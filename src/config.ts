@@ -93,6 +93,8 @@ export interface Config {
   readonly log: LogConfig;
   /** `reload`: what a federated graph's reload (file change, SIGHUP) may do. */
   readonly reload: ReloadConfig;
+  /** `npm_lifecycle_event` is set: the process runs under `npm start`, whose npm passes on only SIGINT and SIGTERM. */
+  readonly startedByNpm: boolean;
   /**
    * `metrics`: Prometheus metrics (`/metrics`), off by default. `{ port, host? }` serves them on a listener of
    * their own (host default `127.0.0.1`), never the public one; `{ onMainListener: true }` serves them beside
@@ -266,6 +268,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     log: logOf(file['log'], cwd),
     metrics: metricsOf(file['metrics']),
     reload: reloadOf(file['reload']),
+    startedByNpm: env['npm_lifecycle_event'] !== undefined && env['npm_lifecycle_event'] !== '',
   });
 }
 

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
@@ -87,9 +86,9 @@ function configuredUrl(config: Config, name: string): string | undefined {
 /**
  * The graph the policy commands read: `--subgraph` specs composed; or the folder or file given; or, when
  * neither is, what `serve` would serve: the configured supergraph file, the configured subgraphs
- * (composed), the configured `graph` module's SDL, or `schemaDir`; with none configured, in this project's
- * own repository, the example's subgraphs as `npm start` serves them. Elsewhere that is a usage error naming
- * the keys, as `serve` refuses to start without a graph.
+ * (composed), the configured `graph` module's SDL, or `schemaDir`. With none, a usage error naming the keys,
+ * as `serve` refuses to start without a graph. (This repository's `npm run policy` names the example's
+ * subgraph files, which `npm start` serves.)
  */
 export async function readGraph(
   options: { readonly path?: string | undefined; readonly subgraphs: readonly SubgraphSpec[] },
@@ -113,24 +112,9 @@ export async function readGraph(
     return (await loadGraph(config.graph)).typeDefs;
   }
   if (config.schemaDir !== undefined) return readPath(config.schemaDir, reader);
-  const example = exampleSubgraphs();
-  if (example !== undefined) return composeFrom(example, reader, config);
   throw new UsageError(
     'no graph to read: pass a folder, an SDL or supergraph file, or --subgraph name=<sdl file>; or set "supergraph", "subgraphs", "graph" or "schemaDir" in the config file',
   );
-}
-
-/** The example's subgraph SDL files, as paths relative to the working folder, when it is the project's repository. */
-function exampleSubgraphs(): SubgraphSpec[] | undefined {
-  // dist/src/cli/ or src/cli/: the repository's root is three or two folders up.
-  for (const up of ['../../../', '../../']) {
-    const folder = fileURLToPath(new URL(`${up}examples/guthib/subgraphs/`, import.meta.url));
-    const within = relative(process.cwd(), folder);
-    // Only in the repository itself: elsewhere "no graph" means no graph, as it does for `serve`.
-    if (within.startsWith('..') || !existsSync(join(folder, 'accounts.graphql'))) continue;
-    return ['accounts', 'repositories'].map((name) => ({ name, source: join(within, `${name}.graphql`), url: undefined }));
-  }
-  return undefined;
 }
 
 function readPath(path: string, reader: Reader): string {

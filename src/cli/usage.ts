@@ -22,8 +22,8 @@ export const POLICY_USAGE = `usage:
 
 graph: a schema folder, an SDL file, or a supergraph file; or, repeated, --subgraph name=<sdl file>[@<url>]
 to compose subgraphs (with diff --base <git-ref>, each file is also read as it is at the base). Default: what
-"serve" would serve: the configured supergraph, subgraphs or schemaDir; in this project's own repository,
-with none configured, the example's subgraphs (as npm start serves them). The ladder comes from the config file.`;
+"serve" would serve: the configured supergraph, subgraphs, graph or schemaDir. The ladder comes from the
+config file. In this project's repository, npm run policy -- … reads the example's subgraphs, as npm start serves them.`;
 
 export const COMPOSE_USAGE = `usage: step-up-gateway compose [--subgraph name=<sdl file|url>[@<url>] …]
       the supergraph of the subgraphs (default: the configured ones), for CI or another gateway`;

@@ -8,4 +8,6 @@ export { loadConfig } from '../config.js';
 export type { Config } from '../config.js';
 export { startGateway } from '../server.js';
 export type { Gateway, GatewayOptions, IdentityPublication } from '../server.js';
+export { runGateway } from '../serve.js';
+export type { RunGatewayOptions, ServedGraph } from '../serve.js';
 export type { GraphDefinition, GraphRequest } from './graph.js';

@@ -1,11 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 
 /** What a newcomer types first: every command answers --help, and the defaults read what `npm start` serves. */
 const repository = process.cwd();
+const run = promisify(execFile);
 const elsewhere = () => mkdtempSync(join(tmpdir(), 'step-up-cli-'));
 
 describe('step-up-gateway --help', () => {
@@ -32,26 +35,39 @@ describe('step-up-gateway --help', () => {
 });
 
 describe('the policy commands with no graph given', () => {
-  it('read the example subgraphs that npm start serves, in this repository', async () => {
-    const { code, stdout } = await cli(repository, 'policy', '--format', 'json');
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout).fields.map((field: { coordinate: string }) => field.coordinate)).toContain('Mutation.transferRepositoryOwnership');
-  });
-
-  it('lint the example in this repository with no finding', async () => {
-    expect(await cli(repository, 'policy', 'lint')).toEqual({ code: 0, stdout: 'no finding\n', stderr: '' });
-  });
-
-  it('diff the example against a git revision in this repository', async () => {
-    expect(await cli(repository, 'policy', 'diff', '--base', 'HEAD')).toMatchObject({ code: 0, stdout: 'no change to the step-up policy\n' });
-  });
-
-  it('name the keys to configure, with exit 2, anywhere else', async () => {
+  it('name the keys to configure, with exit 2', async () => {
     const { code, stderr } = await cli(elsewhere(), 'policy', 'lint');
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toBe(
       'no graph to read: pass a folder, an SDL or supergraph file, or --subgraph name=<sdl file>; or set "supergraph", "subgraphs", "graph" or "schemaDir" in the config file',
     );
+  });
+});
+
+/** `npm run policy -- …` in this repository, as the README prints it: the example's subgraphs, as npm start serves them. */
+const npmPolicy = async (...args: string[]): Promise<{ code: number; stdout: string }> => {
+  try {
+    const { stdout } = await run('npm', ['run', '-s', 'policy', '--', ...args], { cwd: repository, env: { ...process.env, STEP_UP_CONFIG: '' } });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, stdout: failed.stdout };
+  }
+};
+
+describe('npm run policy in this repository', () => {
+  it('reports the example that npm start serves', async () => {
+    const { code, stdout } = await npmPolicy('--format', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).fields.map((field: { coordinate: string }) => field.coordinate)).toContain('Mutation.transferRepositoryOwnership');
+  });
+
+  it('lints the example with no finding', async () => {
+    expect(await npmPolicy('lint')).toEqual({ code: 0, stdout: 'no finding\n' });
+  });
+
+  it('diffs the example against a git revision', async () => {
+    expect(await npmPolicy('diff', '--base', 'HEAD')).toEqual({ code: 0, stdout: 'no change to the step-up policy\n' });
   });
 });
 

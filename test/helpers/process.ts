@@ -15,11 +15,11 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts `src/main.ts` as its own process, as `npm start` would, and waits for its URL.
+ * Starts `examples/guthib/start.ts` as its own process, as `npm start` does, and waits for its URL.
  * `npmStart` runs `npm start` itself, to test what an operator's signal does to it.
  */
 export async function startGatewayProcess(env: Record<string, string>, options: { npmStart?: boolean } = {}): Promise<GatewayProcess> {
-  const [command, args] = options.npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const [command, args] = options.npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'examples/guthib/start.ts']];
   const child: ChildProcess = spawn(command, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
