@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import { parse } from 'graphql';
 import { composeSupergraph } from '../src/federation/compose.js';
 import { createEgressCheck, protectedSelections } from '../src/federation/egress.js';
 import { withInheritedRequirements } from '../src/federation/inheritedPolicy.js';
@@ -23,7 +24,7 @@ const N = Number(process.env['BENCH_N'] ?? 200_000);
 const sdl = (name: string) => readFileSync(`examples/guthib/subgraphs/${name}.graphql`, 'utf8');
 const supergraphSdl = composeSupergraph(['accounts', 'repositories'].map((name) => ({ name, url: `http://${name}.invalid/`, sdl: sdl(name) })));
 const schema = getStitchedSchemaFromSupergraphSdl({ supergraphSdl });
-const table = withInheritedRequirements(buildPolicyTable(schema, createLadder()), schema, supergraphSdl);
+const table = withInheritedRequirements(buildPolicyTable(schema, createLadder()), schema, parse(supergraphSdl));
 const check = createEgressCheck(schema, table);
 
 const ROOT = { query: 'query ($first: Int) { repositories(first: $first) { name stars owner { __typename id } } }', variables: { first: 10 } };

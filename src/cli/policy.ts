@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import type { GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { withInheritedRequirements } from '../federation/inheritedPolicy.js';
 import { buildPolicyTable, type PolicyTable } from '../graphql/policyTable.js';
 import { loadManifest } from '../persisted/manifest.js';
@@ -70,7 +70,7 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
     case 'lint': {
       const sdl = await graph(rest[0]);
       const findings = lintSchema(await servedSchemaOf(sdl), ladder, (schema, table) =>
-        isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table,
+        isSupergraph(sdl) ? withInheritedRequirements(table, schema, parse(sdl)) : table,
       );
       for (const finding of findings) io.out(`${finding.severity} ${finding.rule}: ${finding.message}\n`);
       if (findings.length === 0) io.out('no finding\n');
@@ -93,7 +93,7 @@ export async function runPolicy(argv: readonly string[], io: Output): Promise<nu
 /** The policy table the gateway builds for this SDL: a supergraph's with the requirements its planner makes fields inherit. */
 function tableOf(schema: GraphQLSchema, sdl: string, ladder: Ladder): PolicyTable {
   const table = buildPolicyTable(schema, ladder);
-  return isSupergraph(sdl) ? withInheritedRequirements(table, schema, sdl) : table;
+  return isSupergraph(sdl) ? withInheritedRequirements(table, schema, parse(sdl)) : table;
 }
 
 /** The schema as the gateway serves it and its policy table: what the runtime enforces. */

@@ -1,5 +1,17 @@
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
-import { Kind, parse, print, type ConstDirectiveNode, type DefinitionNode, type DocumentNode, type GraphQLError } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  type ConstDirectiveNode,
+  type DefinitionNode,
+  type DocumentNode,
+  type GraphQLError,
+  type InterfaceTypeDefinitionNode,
+  type InterfaceTypeExtensionNode,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
+} from 'graphql';
 import { DIRECTIVE_NAME } from '../graphql/policyTable.js';
 import { STEP_UP_TYPE_DEFS } from '../graphql/directives.js';
 
@@ -52,6 +64,19 @@ function describeCompositionError(error: GraphQLError): string {
   return `[${rule}] ${named ? '' : `subgraph "${subgraph}": `}${error.message}`;
 }
 
+/** The object and interface definitions and extensions of a document: the types with fields. */
+export function typesWithFields(
+  document: DocumentNode,
+): Array<ObjectTypeDefinitionNode | ObjectTypeExtensionNode | InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode> {
+  return document.definitions.filter(
+    (definition) =>
+      definition.kind === Kind.OBJECT_TYPE_DEFINITION ||
+      definition.kind === Kind.OBJECT_TYPE_EXTENSION ||
+      definition.kind === Kind.INTERFACE_TYPE_DEFINITION ||
+      definition.kind === Kind.INTERFACE_TYPE_EXTENSION,
+  );
+}
+
 /** `Type` and `Type.field` coordinates that carry `@isAuthenticated` in a document, with each usage printed. */
 function policyUsages(document: DocumentNode): Map<string, string[]> {
   const usages = new Map<string, string[]>();
@@ -61,15 +86,7 @@ function policyUsages(document: DocumentNode): Map<string, string[]> {
       usages.set(coordinate, [...(usages.get(coordinate) ?? []), print(directive)]);
     }
   };
-  for (const definition of document.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    ) {
-      continue;
-    }
+  for (const definition of typesWithFields(document)) {
     const type = definition.name.value;
     add(type, definition.directives);
     for (const field of definition.fields ?? []) add(`${type}.${field.name.value}`, field.directives);

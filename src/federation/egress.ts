@@ -1,16 +1,6 @@
-import {
-  getNamedType,
-  isAbstractType,
-  isObjectType,
-  Kind,
-  parse,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-  type SelectionSetNode,
-} from 'graphql';
+import { getNamedType, isObjectType, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
 import type { PolicyEntry, PolicyTable } from '../graphql/policyTable.js';
+import { visitSelectedFields } from './selections.js';
 import type { SubgraphRequest } from './txnToken.js';
 
 /**
@@ -61,34 +51,16 @@ export function protectedSelections(schema: GraphQLSchema, table: PolicyTable, q
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const found = new Set<PolicyEntry>();
-  const walk = (type: GraphQLNamedType | undefined | null, set: SelectionSetNode, depth: number): void => {
-    if (depth > 64) return void found.add(UNREADABLE);
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.typeCondition === undefined ? type : schema.getType(selection.typeCondition.name.value), selection.selectionSet, depth + 1);
-      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment !== undefined) walk(schema.getType(fragment.typeCondition.name.value), fragment.selectionSet, depth + 1);
-      } else if (selection.name.value === '_entities' && selection.selectionSet !== undefined) {
-        // `_entities(representations:)` answers `_Any`: its fragments name each entity type.
-        walk(undefined, selection.selectionSet, depth + 1);
-      } else if (type !== undefined && type !== null && !selection.name.value.startsWith('__')) {
-        const concrete = isObjectType(type) ? [type] : isAbstractType(type) ? schema.getPossibleTypes(type) : [];
-        for (const object of concrete) {
-          const field = object.getFields()[selection.name.value];
-          if (field === undefined) continue;
-          const entry = table.fields.get(`${object.name}.${field.name}`);
-          if (entry !== undefined) found.add(entry);
-          if (selection.selectionSet !== undefined) walk(getNamedType(field.type), selection.selectionSet, depth + 1);
-        }
-      }
-    }
+  const note = (coordinate: string): void => {
+    const entry = table.fields.get(coordinate);
+    if (entry !== undefined) found.add(entry);
   };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root =
       definition.operation === 'query' ? schema.getQueryType() : definition.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-    walk(root, definition.selectionSet, 0);
+    // Deeper than the walk goes, not everything was checked: fail closed.
+    if (!visitSelectedFields(schema, root, definition.selectionSet, note, { fragments })) found.add(UNREADABLE);
   }
   return [...found];
 }

@@ -1,6 +1,6 @@
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import { execute, GraphQLError, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext } from '../graphql/context.js';
 import { checkRequirement, meets } from '../graphql/enforce.js';
 import { guardSchemaInPlace } from '../graphql/guard.js';
@@ -89,7 +89,9 @@ export function buildGeneration(
     warn?: (message: string) => void;
   },
 ): GraphGeneration {
-  const names = joinGraphNames(supergraphSdl);
+  // Parsed once for what the gateway reads of it itself: the subgraphs' names and the joins' field sets.
+  const supergraph = parse(supergraphSdl, { noLocation: true });
+  const names = joinGraphNames(supergraph);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
   const stitched = getStitchedSchemaFromSupergraphSdl({
     supergraphSdl,
@@ -118,7 +120,7 @@ export function buildGeneration(
     },
   });
   // Fields the planner fetches for the caller (@requires, keys) carry the requirements of what they fetch.
-  const policy = withInheritedRequirements(buildPolicyTable(stitched, options.ladder), stitched, supergraphSdl);
+  const policy = withInheritedRequirements(buildPolicyTable(stitched, options.ladder), stitched, supergraph);
   // The shape schema is a copy made before the guards go on; the guards go on the stitched schema itself,
   // since a guarded copy would not share the planner's state about its types and would fetch more.
   const shapeSchema = buildShapeSchema(stitched);

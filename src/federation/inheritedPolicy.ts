@@ -1,15 +1,7 @@
-import {
-  getNamedType,
-  isInterfaceType,
-  isObjectType,
-  Kind,
-  parse,
-  type ConstDirectiveNode,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-  type SelectionSetNode,
-} from 'graphql';
+import { isObjectType, Kind, parse, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { PolicyEntry, PolicySource, PolicyTable } from '../graphql/policyTable.js';
+import { typesWithFields } from './compose.js';
+import { visitSelectedFields } from './selections.js';
 import { combine } from '../stepup/requirement.js';
 
 /**
@@ -32,8 +24,8 @@ import { combine } from '../stepup/requirement.js';
  * on the caller's behalf; the reviewer tooling shows them as `requires <coordinate>` / `key <coordinate>`.
  * The supergraph's `@join__field(requires:)` and `@join__type(key:)` say all of it.
  */
-export function withInheritedRequirements(table: PolicyTable, schema: GraphQLSchema, supergraphSdl: string): PolicyTable {
-  const joins = readJoins(supergraphSdl);
+export function withInheritedRequirements(table: PolicyTable, schema: GraphQLSchema, supergraph: DocumentNode): PolicyTable {
+  const joins = readJoins(supergraph);
   if (joins.requires.size === 0 && joins.keys.size === 0) return table;
   const fields = new Map(table.fields);
   const resolving = new Set<string>();
@@ -106,23 +98,7 @@ export function fieldsOfSet(schema: GraphQLSchema, typeName: string, fieldSet: s
     return [];
   }
   const found: string[] = [];
-  const walk = (type: GraphQLNamedType | undefined | null, set: SelectionSetNode): void => {
-    if (type === undefined || type === null) return;
-    const concrete = isObjectType(type) ? [type] : isInterfaceType(type) ? [...schema.getPossibleTypes(type)] : [];
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.typeCondition === undefined ? type : schema.getType(selection.typeCondition.name.value), selection.selectionSet);
-      } else if (selection.kind === Kind.FIELD && !selection.name.value.startsWith('__')) {
-        for (const object of concrete) {
-          const field = object.getFields()[selection.name.value];
-          if (field === undefined) continue;
-          found.push(`${object.name}.${field.name}`);
-          if (selection.selectionSet !== undefined) walk(getNamedType(field.type), selection.selectionSet);
-        }
-      }
-    }
-  };
-  walk(schema.getType(typeName), selectionSet);
+  visitSelectedFields(schema, schema.getType(typeName), selectionSet, (coordinate) => void found.push(coordinate));
   return found;
 }
 
@@ -136,7 +112,7 @@ interface Joins {
 }
 
 /** Reads `@join__type(graph:, key:)` and `@join__field(graph:, requires:)` from a supergraph's SDL. */
-function readJoins(supergraphSdl: string): Joins {
+function readJoins(supergraph: DocumentNode): Joins {
   const requires = new Map<string, string>();
   const keys = new Map<string, string[]>();
   const typeGraphs = new Map<string, string[]>();
@@ -145,15 +121,7 @@ function readJoins(supergraphSdl: string): Joins {
     const value = directive.arguments?.find((arg) => arg.name.value === name)?.value;
     return value?.kind === Kind.STRING ? value.value : value?.kind === Kind.ENUM ? value.value : value?.kind === Kind.BOOLEAN ? String(value.value) : undefined;
   };
-  for (const definition of parse(supergraphSdl, { noLocation: true }).definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    ) {
-      continue;
-    }
+  for (const definition of typesWithFields(supergraph)) {
     const typeName = definition.name.value;
     for (const directive of definition.directives ?? []) {
       if (directive.name.value !== 'join__type') continue;

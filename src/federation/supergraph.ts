@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Kind, parse } from 'graphql';
+import { Kind, type DocumentNode } from 'graphql';
 import { composeSupergraph } from './compose.js';
 import { IDENTITY_HEADER, type IdentitySigner } from './identity.js';
 import { DEFAULTS } from '../defaults.js';
@@ -74,9 +74,9 @@ export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: Identit
 }
 
 /** `join__Graph` enum values (`ACCOUNTS`) to the subgraph names of `@join__graph(name:)` (`accounts`). */
-export function joinGraphNames(supergraphSdl: string): Map<string, string> {
+export function joinGraphNames(supergraph: DocumentNode): Map<string, string> {
   const names = new Map<string, string>();
-  for (const definition of parse(supergraphSdl).definitions) {
+  for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
       const name = value.directives

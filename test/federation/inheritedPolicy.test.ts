@@ -1,4 +1,5 @@
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../src/federation/compose.js';
 import { withInheritedRequirements } from '../../src/federation/inheritedPolicy.js';
@@ -17,7 +18,7 @@ function tableOf(subgraphs: Record<string, string>) {
     Object.entries(subgraphs).map(([name, sdl]) => ({ name, url: `http://${name}.invalid/graphql`, sdl: `${header}\n${sdl}` })),
   );
   const schema = getStitchedSchemaFromSupergraphSdl({ supergraphSdl });
-  return { schema, table: withInheritedRequirements(buildPolicyTable(schema, ladder), schema, supergraphSdl) };
+  return { schema, table: withInheritedRequirements(buildPolicyTable(schema, ladder), schema, parse(supergraphSdl)) };
 }
 
 const VAULT =
