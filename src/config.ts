@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { SubgraphConfig } from './federation/federatedGraph.js';
-import { createCors, type CorsConfig } from './http/cors.js';
 import { checkLogLevel, type LogConfig } from './ops/log.js';
 import { DEFAULT_LEVELS, type LevelDefinition } from './stepup/ladder.js';
 import { DEFAULTS } from './defaults.js';
@@ -322,7 +320,7 @@ function corsOf(value: unknown): CorsConfig | undefined {
   }
   if (typeof credentials !== 'boolean') throw new TypeError('config "cors.credentials" must be true or false');
   const cors = Object.freeze({ origins: Object.freeze([...origins]) as readonly string[], credentials });
-  createCors(cors); // names a bad origin now, at start-up
+  checkCors(cors); // names a bad origin now, at start-up
   return cors;
 }
 
@@ -495,4 +493,39 @@ function ladderOf(value: unknown): readonly LevelDefinition[] {
     if (extra !== undefined) throw new TypeError(`config "ladder"[${index}]: unknown key "${extra}"`);
     return { name, acr, maxAge: maxAge ?? undefined } as LevelDefinition;
   });
+}
+
+/** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
+export interface SubgraphConfig {
+  readonly name: string;
+  /** Where it answers GraphQL; overrides the supergraph's `@join__graph(url:)`. Required when composing. */
+  readonly url?: string | undefined;
+  /** Milliseconds one request to it may take. Default 5000. */
+  readonly timeoutMs?: number | undefined;
+  /** Bytes one answer from it may have (the whole body, as received). Default 10485760 (10 MiB). */
+  readonly maxResponseBytes?: number | undefined;
+  /** Send it the caller's own `Authorization` header too. Default false: it gets the gateway's signed identity only. */
+  readonly forwardAuthorization?: boolean | undefined;
+}
+
+/** Cross-origin access to `/graphql` for web apps on other origins (the Fetch standard's CORS protocol). */
+export interface CorsConfig {
+  /** Exact origins (`https://app.example`) allowed to call the gateway from a browser; `*` for any, only without credentials. */
+  readonly origins: readonly string[];
+  /** Whether the browser may send cookies or TLS client certificates (`Access-Control-Allow-Credentials`). Default false. */
+  readonly credentials: boolean;
+}
+
+/** Checks the configured origins; throws a `TypeError` naming the bad one. */
+export function checkCors(config: CorsConfig): void {
+  const any = config.origins.includes('*');
+  if (any && config.credentials) throw new TypeError('config "cors": "*" cannot go with credentials; list the origins');
+  for (const origin of config.origins) {
+    if (origin === '*') continue;
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new TypeError(
+        `config "cors.origins": ${JSON.stringify(origin)} is not an origin such as https://app.example (scheme, host and port only, no path or trailing slash)`,
+      );
+    }
+  }
 }

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { reportPolicyWeakened, type Ops } from './ops/audit.js';
 import { createLogger } from './ops/log.js';
 import { createGatewayMetrics } from './ops/metrics.js';
-import { listenForMetrics, sendMetrics } from './ops/metricsServer.js';
+import { listenForMetrics, sendMetrics } from './http/metricsServer.js';
 import { createRouter, type Routes } from './http/router.js';
 import { loadManifest } from './persisted/manifest.js';
 import { createRedisCache } from './persisted/redisCache.js';
@@ -28,6 +28,7 @@ import { createMemoryState } from './state/store.js';
 import { createLadder, type Ladder } from './stepup/ladder.js';
 import type { FederatedGraph, SupergraphSource } from './federation/federatedGraph.js';
 import { createIdentitySigner, IDENTITY_JWKS_PATH } from './federation/identity.js';
+import { formatUpstreamError } from './federation/upstream.js';
 import type { GraphQLSchema } from 'graphql';
 
 export interface GatewayOptions {
@@ -196,7 +197,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);
     const graph = federated === undefined ? local! : { gateway: federated.gateway, policyOf: (schema: GraphQLSchema) => policyOfSchema(federated!, schema) };
-    apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn });
+    apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn, formatError: formatUpstreamError });
     await apollo.start();
   } catch (error) {
     await new Promise((done) => httpServer.close(done));

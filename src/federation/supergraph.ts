@@ -3,19 +3,9 @@ import { Kind, type DocumentNode } from 'graphql';
 import { composeSupergraph } from './compose.js';
 import { IDENTITY_HEADER, type IdentitySigner } from './identity.js';
 import { DEFAULTS } from '../defaults.js';
+import type { SubgraphConfig } from '../config.js';
 
-/** A subgraph the gateway calls: its name (as in the supergraph), where, and how. */
-export interface SubgraphConfig {
-  readonly name: string;
-  /** Where it answers GraphQL; overrides the supergraph's `@join__graph(url:)`. Required when composing. */
-  readonly url?: string | undefined;
-  /** Milliseconds one request to it may take. Default 5000. */
-  readonly timeoutMs?: number | undefined;
-  /** Bytes one answer from it may have (the whole body, as received). Default 10485760 (10 MiB). */
-  readonly maxResponseBytes?: number | undefined;
-  /** Send it the caller's own `Authorization` header too. Default false: it gets the gateway's signed identity only. */
-  readonly forwardAuthorization?: boolean | undefined;
-}
+export type { SubgraphConfig } from '../config.js';
 
 /** Where the supergraph comes from: composed here from the subgraphs' `_service { sdl }`, or a file composed elsewhere. */
 export type SupergraphSource =

@@ -6,7 +6,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Config } from '../config.js';
-import { formatUpstreamError } from '../federation/upstream.js';
 import type { StepUpContext } from './context.js';
 import { applyStepUpGuards } from './guard.js';
 import { knownOperationTypesRule } from './knownOperationTypesRule.js';
@@ -25,7 +24,13 @@ export function createApollo(
   graph:
     | { readonly schema: GraphQLSchema; readonly policy: PolicyTable }
     | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
-  options: { httpServer: Server; apqCache: KeyValueCache<string> | undefined; warn: (message: string) => void },
+  options: {
+    httpServer: Server;
+    apqCache: KeyValueCache<string> | undefined;
+    warn: (message: string) => void;
+    /** The last word on every error: a subgraph's fault becomes the gateway's own code, with no upstream detail. */
+    formatError: (formatted: GraphQLFormattedError, error: unknown, warn: (message: string) => void) => GraphQLFormattedError;
+  },
 ): ApolloServer<StepUpContext> {
   // A local graph gets its guards here; a federated graph's schema comes guarded from the gateway.
   const served = 'gateway' in graph ? { gateway: graph.gateway } : { schema: applyStepUpGuards(graph.schema, graph.policy) };
@@ -41,7 +46,7 @@ export function createApollo(
     // A request carrying Authorization cannot be sent cross-site without a CORS preflight, just like the
     // headers Apollo accepts by default; urql sends queries as GET with it and no content-type.
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
-    formatError: (formatted, error) => formatUpstreamError(callerErrorsAreNotInternal(formatted, error), error, options.warn),
+    formatError: (formatted, error) => options.formatError(callerErrorsAreNotInternal(formatted, error), error, options.warn),
     // Automatic persisted queries: Apollo's in-memory LRU cache, or Redis shared by every replica.
     persistedQueries: config.apq ? (options.apqCache === undefined ? {} : { cache: options.apqCache }) : false,
     // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED

@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkCors, type CorsConfig } from '../config.js';
 
-/** Cross-origin access to `/graphql` for web apps on other origins (the Fetch standard's CORS protocol). */
-export interface CorsConfig {
-  /** Exact origins (`https://app.example`) allowed to call the gateway from a browser; `*` for any, only without credentials. */
-  readonly origins: readonly string[];
-  /** Whether the browser may send cookies or TLS client certificates (`Access-Control-Allow-Credentials`). Default false. */
-  readonly credentials: boolean;
-}
+export type { CorsConfig } from '../config.js';
 
 /** Request headers a browser may send: what GraphQL clients and this gateway's protocol use. */
 const ALLOWED_HEADERS = [
@@ -30,18 +25,10 @@ export interface Cors {
   preflight(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-/** Checks the configured origins; throws a `TypeError` naming the bad one. */
+/** Checks the configured origins (throws a `TypeError` naming a bad one) and answers CORS for them. */
 export function createCors(config: CorsConfig): Cors {
+  checkCors(config);
   const any = config.origins.includes('*');
-  if (any && config.credentials) throw new TypeError('config "cors": "*" cannot go with credentials; list the origins');
-  for (const origin of config.origins) {
-    if (origin === '*') continue;
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new TypeError(
-        `config "cors.origins": ${JSON.stringify(origin)} is not an origin such as https://app.example (scheme, host and port only, no path or trailing slash)`,
-      );
-    }
-  }
   const allowed = new Set(config.origins);
   const allows = (origin: string | undefined): origin is string => origin !== undefined && (any || allowed.has(origin));
 

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestUrl, sendErrors } from '../http/respond.js';
-import type { GatewayMetrics } from './metrics.js';
+import { requestUrl, sendErrors } from './respond.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
 
 /** Prometheus's text format, from the gateway's own registry. */
 export function sendMetrics(res: ServerResponse, metrics: GatewayMetrics): Promise<void> {
