@@ -187,7 +187,7 @@ describe('a mutation whose requirements are met', () => {
 
   it('refuses an email that is not an address with BAD_USER_INPUT', async () => {
     const { body } = await h.post('mutation { updateEmail(email: "not an address") { email } }', { token: await gold() });
-    // Federated, a subgraph's error keeps its message and code only (README "When a subgraph fails").
+    // Federated, a subgraph's error keeps its message and code only (docs/federation.md "When a subgraph fails").
     expect(body.errors).toMatchObject([{ message: '"email" must be an email address', extensions: { code: 'BAD_USER_INPUT' } }]);
   });
 
