@@ -1,7 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
+import type { ErrorCode } from '../graphql/errors.js';
 
-/** Why a subgraph could not answer; each is a stable `extensions.code` for the caller. */
-export type SubgraphFault = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE' | 'SUBGRAPH_REQUEST_LIMIT';
+/** Why a subgraph could not answer; each is a stable `extensions.code` for the caller, one of the closed `ErrorCode` union. */
+export type SubgraphFault = Extract<ErrorCode, 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_BAD_RESPONSE' | 'SUBGRAPH_REQUEST_LIMIT'>;
 
 /** A subgraph request that failed below GraphQL: carried through the executor's errors to the gateway's `formatError`. */
 export class SubgraphFetchError extends Error {
