@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWTVerifyGetKey } from 'jose';
 import { loadDevKey, type DevKey } from './auth/devIssuer.js';
-import { discoverKeys } from './auth/discoverKeys.js';
+import { issuerKeys, type IssuerKeys } from './auth/issuerKeys.js';
 import { createGatewayVerifier } from './auth/gatewayVerifier.js';
 import { createRevocations } from './auth/revocations.js';
 import type { Config } from './config.js';
@@ -139,9 +139,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         });
   let issuer = config.issuer ?? '';
   // Keys given, or dev mode's own key: loaded from the start; an issuer's: once its JWKS has been read.
-  let keysLoaded = options.keys !== undefined || config.issuer === undefined;
-  let loadingKeys = false;
-  let retryKeys = (): void => undefined;
+  let signingKeys: IssuerKeys | undefined;
   /** The subgraph the first composition waits for, while one does not answer. */
   let waitingFor: string | undefined;
   const routes: Routes = {
@@ -149,10 +147,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     cors: config.cors === undefined ? undefined : createCors(config.cors),
     /** `/readyz`: tokens can be checked, the shared state answers and the graph is built; else what is not. */
     readiness() {
-      retryKeys();
+      signingKeys?.retry();
       const failing: string[] = [];
       // The issuer's URL is in the warn log, not on the public listener: readiness names the check only.
-      if (!keysLoaded) failing.push("the issuer's signing keys are not loaded");
+      if (!(signingKeys?.loaded() ?? (options.keys !== undefined || config.issuer === undefined))) failing.push("the issuer's signing keys are not loaded");
       if (state.available?.() === false) failing.push('the shared state (Redis) does not answer');
       if (waitingFor !== undefined) failing.push(`subgraph "${waitingFor}" does not answer yet`);
       else if (routes.graphql === undefined)
@@ -205,36 +203,15 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     throw error;
   }
 
-  const discovered =
-    options.keys === undefined && devKey === undefined
-      ? discoverKeys(issuer, {
-          timeoutMs: config.jwksTimeoutMs,
-          cooldownMs: config.jwksCooldownMs,
-          onFetch: metrics === undefined ? undefined : (ok) => metrics.jwksFetches.inc({ outcome: ok ? 'ok' : 'failed' }),
-        })
-      : undefined;
-  const keys = options.keys ?? devKey?.keys ?? discovered!;
-  // Keys are loaded now, in the background: the start-up log says whether the issuer can be used, and why
-  // not; the gateway serves anonymous callers meanwhile and tokens get 503 until it can.
-  discovered?.load().then(
-    (count) => {
-      keysLoaded = true;
-      log(`issuer ${issuer}: ${count} signing key(s) loaded`);
-    },
-    (error: unknown) => warn(`issuer ${issuer} cannot be used yet: ${(error as Error).message}; tokens are answered 503 until it can`),
-  );
-  // Readiness looks again, in the background, while the issuer's keys are not loaded yet.
-  retryKeys = () => {
-    if (keysLoaded || discovered === undefined || loadingKeys) return;
-    loadingKeys = true;
-    discovered
-      .load()
-      .then(
-        () => void (keysLoaded = true),
-        () => undefined,
-      )
-      .finally(() => void (loadingKeys = false));
-  };
+  signingKeys = issuerKeys(issuer, {
+    given: options.keys ?? devKey?.keys,
+    timeoutMs: config.jwksTimeoutMs,
+    cooldownMs: config.jwksCooldownMs,
+    onFetch: metrics === undefined ? undefined : (ok) => metrics.jwksFetches.inc({ outcome: ok ? 'ok' : 'failed' }),
+    log,
+    warn,
+  });
+  const keys = signingKeys.keys;
 
   // Dev mode (no OIDC_ISSUER): its own provider at this origin and the demo app on another, loaded only then.
   const dev = devKey === undefined ? undefined : await (await import('./devMode.js')).startDevMode({ config, devKey, issuer, origin, warn });
