@@ -9,3 +9,6 @@ export { combine, combineAll, isAtLeastAsStrict, requirementOf, satisfies } from
 export type { Requirement, RequirementArguments } from './stepup/requirement.js';
 export { challengeOf, describeChallenge, insufficientAuthenticationChallenge, invalidTokenChallenge } from './stepup/challenge.js';
 export type { Challenge } from './stepup/challenge.js';
+export { approvalFor, carriesApproval, insufficientAuthorizationChallenge, remediationOf } from './stepup/approval.js';
+export type { ApprovalBinding, AuthorizationDetail } from './stepup/approval.js';
+export { canonicalJson } from './stepup/canonicalJson.js';

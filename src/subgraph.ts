@@ -24,6 +24,7 @@ import {
 import { requireCheckedTransactions, transactionPlugin, unauthenticated, type VerifiedTransaction } from './federation/txnCheck.js';
 import { createMemoryTransactionStore, type TransactionStore } from './federation/txnReplay.js';
 import { createLadder, type LevelDefinition } from './stepup/ladder.js';
+import type { AuthorizationDetail } from './stepup/approval.js';
 
 export { stepUpSubgraphTypeDefs, STEP_UP_SPEC_URL, FEDERATION_SPEC_URL } from './federation/spec.js';
 export {
@@ -217,10 +218,19 @@ export function createStepUpSubgraph<TContext extends object = object>(
       for (const passed of identity.passed as readonly PassedRequirement[]) {
         if (passed.once === true) stepUp.preclaimed.set(passed.coordinate, (stepUp.preclaimed.get(passed.coordinate) ?? 0) + 1);
       }
+      // The approvals the gateway consumed for this operation: each lets one bound call through this subgraph's guard.
+      const approved = (identity as { authorization_details?: unknown }).authorization_details;
+      if (Array.isArray(approved)) stepUp.approved = approved.filter(isApproval);
       const own = options.context === undefined ? ({} as TContext) : await options.context({ identity, principal });
       const context = { ...own, identity, principal, stepUp };
       pending.set(identity, { aud: identity.aud, exp: identity.exp, txn: identity.txn, req_digest: identity.req_digest });
       return context;
     },
   };
+}
+
+function isApproval(value: unknown): value is AuthorizationDetail {
+  if (value === null || typeof value !== 'object') return false;
+  const { type, coordinate, arguments: args } = value as Record<string, unknown>;
+  return typeof type === 'string' && typeof coordinate === 'string' && args !== null && typeof args === 'object' && !Array.isArray(args);
 }

@@ -24,7 +24,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Stars a repository for the viewer; starring twice counts once. */
   starRepository: Repository;
-  /** Gives a repository to another user. Only its owner may, and each transfer needs its own fresh HIGH authentication. */
+  /** Gives a repository to another user. Only its owner may, and each transfer needs its own fresh HIGH authentication and the user's approval of this repository going to this new owner. */
   transferRepositoryOwnership: Repository;
   /** Changes the viewer's email address. */
   updateEmail: User;
@@ -225,6 +225,8 @@ export type ResolversParentTypes = {
 
 export type IsAuthenticatedDirectiveArgs = {
   acrValue?: Maybe<Scalars['ACRValue']['input']>;
+  approvalType?: Maybe<Scalars['String']['input']>;
+  binds?: Maybe<Array<Scalars['String']['input']>>;
   ifCannotReauthenticate?: Maybe<StepUpImpossible>;
   maxAge?: Maybe<Scalars['Int']['input']>;
   once?: Maybe<Scalars['Boolean']['input']>;

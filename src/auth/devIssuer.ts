@@ -65,6 +65,8 @@ export interface DevTokenClaims {
   /** Seconds the token lives. */
   readonly ttl: number;
   readonly clientId?: string | undefined;
+  /** RFC 9396 `authorization_details`: approvals the token carries; none when absent. */
+  readonly authorizationDetails?: readonly unknown[] | undefined;
 }
 
 /** Mints an RFC 9068 access token signed by the dev issuer. */
@@ -72,6 +74,7 @@ export async function mintDevToken(key: DevKey, claims: DevTokenClaims): Promise
   const payload: Record<string, unknown> = { client_id: claims.clientId ?? 'guthib-web' };
   if (claims.acr !== undefined) payload['acr'] = claims.acr;
   if (claims.authTime !== undefined) payload['auth_time'] = claims.authTime;
+  if (claims.authorizationDetails !== undefined) payload['authorization_details'] = claims.authorizationDetails;
   return new SignJWT(payload)
     .setProtectedHeader({ alg: ALG, typ: 'at+jwt', kid: key.publicJwk.kid! })
     .setIssuer(claims.issuer)

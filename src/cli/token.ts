@@ -22,6 +22,7 @@ export async function runToken(argv: readonly string[], io: Output): Promise<num
       'no-auth-time': { type: 'boolean', default: false },
       ttl: { type: 'string', default: '3600' },
       'client-id': { type: 'string' },
+      'authorization-details': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -30,6 +31,7 @@ export async function runToken(argv: readonly string[], io: Output): Promise<num
   if (values.sub === undefined || values.sub === '') throw new UsageError('--sub is required');
   const authAge = seconds(values['auth-age'], '--auth-age');
   const ttl = seconds(values.ttl, '--ttl');
+  const authorizationDetails = values['authorization-details'] === undefined ? undefined : detailsOf(values['authorization-details']);
 
   const config = loadConfig(process.env);
   if (config.issuer !== undefined) {
@@ -47,6 +49,7 @@ export async function runToken(argv: readonly string[], io: Output): Promise<num
     now,
     ttl,
     clientId: values['client-id'],
+    authorizationDetails,
   });
   io.out(`${token}\n`);
   return 0;
@@ -56,4 +59,21 @@ function seconds(value: string, flag: string): number {
   const number = Number(value);
   if (!(Number.isSafeInteger(number) && number >= 0)) throw new UsageError(`${flag} must be a whole number of seconds`);
   return number;
+}
+
+/** `--authorization-details`: a JSON array of objects, each with a string `type` (RFC 9396 §2). */
+function detailsOf(text: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('--authorization-details must be JSON: an array of objects such as [{"type":"repository_transfer",…}]');
+  }
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((detail) => detail !== null && typeof detail === 'object' && typeof (detail as { type?: unknown }).type === 'string')
+  ) {
+    throw new UsageError('--authorization-details must be an array of objects, each with a string "type" (RFC 9396)');
+  }
+  return parsed;
 }

@@ -29,6 +29,7 @@ export const COMPOSE_USAGE = `usage: step-up-gateway compose [--subgraph name=<s
       the supergraph of the subgraphs (default: the configured ones), for CI or another gateway`;
 
 export const TOKEN_USAGE = `usage: step-up-gateway token --sub <login> [--acr <LEVEL|acr string>] [--auth-age <seconds>] [--no-auth-time] [--ttl <seconds>] [--client-id <id>]
+                             [--authorization-details <JSON array>]
       prints an access token signed by the dev issuer of a gateway in dev mode on this machine (same
       working folder, same PORT and config file): its key is in devKeyDir (.dev-keys)
 
@@ -37,7 +38,10 @@ export const TOKEN_USAGE = `usage: step-up-gateway token --sub <login> [--acr <L
   --auth-age     how many seconds ago the user authenticated (default 0)
   --no-auth-time leave auth_time out of the token
   --ttl          seconds the token lives (default 3600)
-  --client-id    the client_id claim (default guthib-web)`;
+  --client-id    the client_id claim (default guthib-web)
+  --authorization-details
+                 RFC 9396 approvals the token carries, as a JSON array (what a provider puts in the token
+                 once the user approved them), e.g. the decoded authorization_remediation of a challenge`;
 
 export const TOTP_USAGE = `usage: step-up-gateway totp [user]
       the current TOTP code (RFC 6238) of a dev provider user (alice or bob; default alice)`;

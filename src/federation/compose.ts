@@ -107,10 +107,22 @@ function droppedPolicyFindings(subgraph: string, document: DocumentNode, supergr
   return findings;
 }
 
+/**
+ * Earlier versions of the spec's definitions a subgraph may still publish: a policy written before
+ * approvals (`binds`, `approvalType`) existed means what it meant, so a base revision still composes.
+ */
+const EARLIER_DEFINITIONS = `
+directive @isAuthenticated(acrValue: ACRValue, maxAge: Int, once: Boolean = false, ifCannotReauthenticate: StepUpImpossible = REFUSE) on FIELD_DEFINITION | OBJECT
+`;
+
 const CANONICAL = (() => {
-  const definitions = new Map<string, string>();
-  for (const definition of parse(STEP_UP_TYPE_DEFS).definitions) {
-    if ('name' in definition && definition.name !== undefined) definitions.set(definition.name.value, canonicalPrint(definition));
+  const definitions = new Map<string, Set<string>>();
+  for (const source of [STEP_UP_TYPE_DEFS, EARLIER_DEFINITIONS]) {
+    for (const definition of parse(source).definitions) {
+      if (!('name' in definition) || definition.name === undefined) continue;
+      const accepted = definitions.get(definition.name.value) ?? new Set<string>();
+      definitions.set(definition.name.value, accepted.add(canonicalPrint(definition)));
+    }
   }
   return definitions;
 })();
@@ -132,7 +144,7 @@ function definitionFindings(subgraph: string, document: DocumentNode): string[] 
     if (!('name' in definition) || definition.name === undefined) continue;
     const expected = CANONICAL.get(definition.name.value);
     if (expected === undefined) continue;
-    if (canonicalPrint(definition) !== expected) {
+    if (!expected.has(canonicalPrint(definition))) {
       findings.push(
         `[STEP_UP_DEFINITION_MISMATCH] subgraph "${subgraph}": its definition of ${definition.name.value} differs from the step-up spec's; ` +
           'copy it from stepUpSubgraphTypeDefs() of step-up-gateway/subgraph',

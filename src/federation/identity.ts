@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { BoundedCache } from '../auth/boundedCache.js';
 import type { StepUpState } from '../graphql/context.js';
+import type { AuthorizationDetail } from '../stepup/approval.js';
 import { effectiveLevel, type Ladder } from '../stepup/ladder.js';
 import type { Requirement } from '../stepup/requirement.js';
 import { requestDigest, TXN_TOKEN_HEADER, TXN_TOKEN_TYPE, type SubgraphRequest } from './txnToken.js';
@@ -54,6 +55,11 @@ export interface IdentityClaims {
   /** The caller's effective level at the gateway's "now" (decay applied); absent below the ladder. */
   readonly level?: string;
   readonly passed: readonly PassedRequirement[];
+  /**
+   * RFC 9396 `authorization_details` the user approved for this operation and the gateway consumed, so that
+   * the owning service can check its own arguments against them. Absent when the operation needed none.
+   */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 /** `tctx`: the immutable transaction context, what the subgraph relies on besides `sub`. */
@@ -189,6 +195,7 @@ export function identityClaimsOf(ladder: Ladder, state: StepUpState, passed: rea
     ...(principal.authTime === undefined ? {} : { auth_time: principal.authTime }),
     ...(level === undefined ? {} : { level: level.name }),
     passed,
+    ...(state.approved === undefined ? {} : { authorization_details: [...state.approved] }),
   };
 }
 

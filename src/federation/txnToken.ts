@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../stepup/canonicalJson.js';
+
+export { canonicalJson };
 
 /**
  * The identity the gateway sends each subgraph request, as an IETF Transaction Token
@@ -29,23 +32,4 @@ export interface SubgraphRequest {
 export function requestDigest(request: SubgraphRequest): string {
   const canonical = canonicalJson({ operationName: request.operationName ?? null, query: request.query ?? '', variables: request.variables ?? {} });
   return createHash('sha256').update(canonical, 'utf8').digest('base64url');
-}
-
-/**
- * RFC 8785 for JSON values: object members sorted by their names' UTF-16 code units (the default sort of
- * JS strings), no whitespace, strings and numbers as ECMAScript's JSON.stringify writes them (§3.2.2).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    // A non-finite number or undefined has no JSON form: it cannot have been parsed from a body either.
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('a non-finite number has no canonical JSON form');
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const members: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const member = (value as Record<string, unknown>)[key];
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
-  }
-  return `{${members.join(',')}}`;
 }

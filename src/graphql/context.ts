@@ -1,4 +1,5 @@
 import type { Caller, Principal } from '../auth/principal.js';
+import type { AuthorizationDetail } from '../stepup/approval.js';
 import type { Verdict } from '../stepup/decide.js';
 import type { Requirement, ScopeCondition } from '../stepup/requirement.js';
 import type { OnceLedger } from './once.js';
@@ -34,6 +35,13 @@ export interface StepUpState {
   readonly record?: RequestRecord | undefined;
   /** The engine's verdict per requirement, decided once per request (`verdictOf` in enforce.ts); made on first use. */
   verdicts?: Map<Requirement, Verdict>;
+  /** Approvals this call needs and the token does not carry (or has used), for the `insufficient_authorization` challenge. */
+  approvalsNeeded?: Array<{ readonly detail: AuthorizationDetail; readonly requirement: Requirement; readonly used: boolean }>;
+  /**
+   * Approvals consumed before execution (at a subgraph: those the gateway's identity says it consumed): what the
+   * user approved, for the subgraphs' identity. Each serves one call: the guard of a bound call takes its own out.
+   */
+  approved?: AuthorizationDetail[];
 }
 
 /**
@@ -44,7 +52,9 @@ export interface Decision {
   /** The schema coordinate, or the response path when a subgraph refused. */
   readonly coordinate: string;
   readonly requirement: Requirement;
-  readonly outcome: 'ALLOWED' | 'UNAUTHENTICATED' | 'STEP_UP_REQUIRED' | 'STEP_UP_IMPOSSIBLE' | 'FORBIDDEN';
+  readonly outcome: 'ALLOWED' | 'UNAUTHENTICATED' | 'STEP_UP_REQUIRED' | 'STEP_UP_IMPOSSIBLE' | 'APPROVAL_REQUIRED' | 'FORBIDDEN';
+  /** The approval the call needed or used (`authorization_details`), for mutations whose step-up is bound to their arguments. */
+  readonly approval?: AuthorizationDetail | undefined;
   /** The subgraph that made the decision, when one did. */
   readonly subgraph?: string | undefined;
 }

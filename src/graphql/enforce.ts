@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { describeApproval, type AuthorizationDetail } from '../stepup/approval.js';
 import { challengeOf, describeChallenge, describeScopes } from '../stepup/challenge.js';
 import { decide, type Verdict } from '../stepup/decide.js';
 import type { Requirement } from '../stepup/requirement.js';
@@ -84,9 +85,37 @@ export function consumedError(
   });
 }
 
+/**
+ * The error for a call whose step-up is bound to its arguments when the token carries no approval of this
+ * call (`used`: it carried one, already consumed). It says what to ask the provider for: the
+ * `authorizationDetails` and the level requirement (`acrValues`, `maxAge`), which the new token must meet
+ * too, so one authorization request answers both.
+ */
+export function approvalError(
+  ladder: Ladder,
+  state: StepUpState,
+  requirement: Requirement,
+  detail: AuthorizationDetail,
+  used: boolean,
+  options: Omit<GatewayErrorOptions, 'extensions'> & { readonly coordinate?: string } = {},
+): GraphQLError {
+  (state.approvalsNeeded ??= []).push({ detail, requirement, used });
+  state.record?.decisions.push({ coordinate: options.coordinate ?? '(unknown)', requirement, outcome: 'APPROVAL_REQUIRED', approval: detail });
+  return gatewayError('APPROVAL_REQUIRED', describeApproval([detail], used), {
+    ...options,
+    extensions: { authorizationDetails: [detail], ...challengeOf(ladder, requirement), ...(used ? { used: true } : {}) },
+  });
+}
+
 /** Notes a decision for the request's audit trail and metrics, when the request keeps a record. */
-export function note(state: StepUpState, coordinate: string | undefined, requirement: Requirement, outcome: Decision['outcome']): void {
-  state.record?.decisions.push({ coordinate: coordinate ?? '(unknown)', requirement, outcome });
+export function note(
+  state: StepUpState,
+  coordinate: string | undefined,
+  requirement: Requirement,
+  outcome: Decision['outcome'],
+  approval?: AuthorizationDetail,
+): void {
+  state.record?.decisions.push({ coordinate: coordinate ?? '(unknown)', requirement, outcome, ...(approval === undefined ? {} : { approval }) });
 }
 
 /** Shared state out of reach: refuse, never pass. */

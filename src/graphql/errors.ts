@@ -13,6 +13,11 @@ export type ErrorCode =
   /** The user cannot step up (no second factor enrolled) and the requirement refuses them (HTTP 403). */
   | 'STEP_UP_IMPOSSIBLE'
   /**
+   * A mutation whose step-up is bound to its arguments, and the token carries no unused approval of this call
+   * (HTTP 401, `insufficient_authorization`): `extensions.authorizationDetails` is what to ask the provider for.
+   */
+  | 'APPROVAL_REQUIRED'
+  /**
    * Authenticated strongly enough, but not allowed: not the owner, not the user; or the token lacks a scope
    * the field asks (`@requiresScopes`; `extensions.scopes` holds the unmet condition, RFC 6750 §3.1 `insufficient_scope`).
    */

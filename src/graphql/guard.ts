@@ -9,11 +9,14 @@ import {
   isObjectType,
   isUnionType,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   type GraphQLTypeResolver,
 } from 'graphql';
 import type { StepUpContext, StepUpState } from './context.js';
-import { checkRequirement, consumedError, note, stateUnavailableError } from './enforce.js';
+import { approvalFor } from '../stepup/approval.js';
+import { canonicalJson } from '../stepup/canonicalJson.js';
+import { approvalError, checkRequirement, consumedError, note, stateUnavailableError } from './enforce.js';
 import type { PolicyEntry, PolicyTable } from './policyTable.js';
 
 /**
@@ -63,7 +66,7 @@ function guardedResolver(
 ): GraphQLFieldResolver<unknown, unknown> {
   const resolve = resolver ?? defaultFieldResolver;
   const guarded: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
-    const refusal = refusalFor(table, context, entry);
+    const refusal = refusalFor(table, context, entry) ?? unapproved(table, context, entry, args, info);
     if (refusal !== undefined) throw refusal;
     if (entry.requirement.once !== true) return resolve(source, args, context, info);
     return claimOnce(table, (context as StepUpContext).stepUp, entry).then(() => resolve(source, args, context, info));
@@ -116,4 +119,29 @@ function refusalFor(table: PolicyTable, context: unknown, entry: PolicyEntry): G
   }
   // graphql-js locates the thrown error at the field's path (and list index).
   return checkRequirement(table.ladder, state as StepUpState, entry.requirement, { coordinate: entry.coordinate });
+}
+
+/**
+ * A call whose step-up is bound to its arguments runs only with the approval consumed for it before execution
+ * equal to what these arguments, as resolved, need; it takes that approval, so one approval serves one call. Anything else is refused: a server
+ * wired without the pre-execution check, or arguments that are not what was approved.
+ */
+function unapproved(
+  table: PolicyTable,
+  context: unknown,
+  entry: PolicyEntry,
+  args: Record<string, unknown>,
+  info: GraphQLResolveInfo,
+): GraphQLError | undefined {
+  const binding = table.approvals.get(entry.coordinate);
+  if (binding === undefined || info.path.prev !== undefined) return undefined;
+  const state = (context as StepUpContext).stepUp;
+  const needed = approvalFor(binding, entry.coordinate, args);
+  const wanted = canonicalJson(needed);
+  const index = state.approved?.findIndex((approved) => canonicalJson(approved) === wanted) ?? -1;
+  if (index >= 0) {
+    state.approved!.splice(index, 1);
+    return undefined;
+  }
+  return approvalError(table.ladder, state, entry.requirement, needed, false, { coordinate: entry.coordinate });
 }

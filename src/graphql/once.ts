@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
+import type { AuthorizationDetail } from '../stepup/approval.js';
+import { canonicalJson } from '../stepup/canonicalJson.js';
 import type { Requirement } from '../stepup/requirement.js';
 import type { SharedState } from '../state/store.js';
 
@@ -11,6 +14,11 @@ import type { SharedState } from '../state/store.js';
 export interface OnceLedger {
   /** True for the one execution the authentication allows; false once it has been used. */
   claim(principal: Principal, coordinate: string, requirement: Requirement, now: number): Promise<boolean>;
+  /**
+   * Consumes an approval the token carries: true for the one call it serves. Keyed by the token (its `jti`, or
+   * the digest of its claims when it has none) and the approval's canonical JSON, kept until the token expires.
+   */
+  consumeApproval(principal: Principal, approval: AuthorizationDetail, now: number): Promise<boolean>;
 }
 
 export function createOnceLedger(state: SharedState): OnceLedger {
@@ -19,6 +27,14 @@ export function createOnceLedger(state: SharedState): OnceLedger {
       const event = [principal.issuer ?? '', principal.subject, principal.sessionId ?? '', principal.authTime ?? ''].join('\u0000');
       const until = (principal.authTime ?? now) + (requirement.maxAge ?? 0);
       return state.claim(`once:${event}\u0000${coordinate}`, Math.max(1, until - now + 1) * 1000);
+    },
+    consumeApproval(principal, approval, now) {
+      const jti = principal.claims.jti;
+      const token = typeof jti === 'string' && jti !== '' ? `jti:${principal.issuer ?? ''}\u0000${jti}` : `claims:${canonicalJson(principal.claims)}`;
+      const key = createHash('sha256')
+        .update(`${token}\u0000${canonicalJson(approval)}`, 'utf8')
+        .digest('base64url');
+      return state.claim(`approval:${key}`, Math.max(1, principal.expiresAt - now + 1) * 1000);
     },
   };
 }

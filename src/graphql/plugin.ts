@@ -1,11 +1,20 @@
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { getVariableValues, type GraphQLError, type OperationDefinitionNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getArgumentValues,
+  getVariableValues,
+  type FieldNode,
+  type GraphQLError,
+  type OperationDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { approvalFor, carriesApproval, insufficientAuthorizationChallenge, remediationOf, type AuthorizationDetail } from '../stepup/approval.js';
 import { bearerChallenge, challengeOf, insufficientAuthenticationChallenge, insufficientScopeChallenge } from '../stepup/challenge.js';
 import { combineAll, isAtLeastAsStrict, type Requirement } from '../stepup/requirement.js';
 import type { StepUpContext, StepUpState } from './context.js';
 import { ATTRIBUTES, tracer } from '../ops/trace.js';
-import { checkRequirement, consumedError, note, stateUnavailableError } from './enforce.js';
+import { approvalError, checkRequirement, consumedError, note, stateUnavailableError, verdictOf } from './enforce.js';
 import { gatewayError } from './errors.js';
 import { requirementsOfOperation } from './operationPolicy.js';
 import type { PolicyTable } from './policyTable.js';
@@ -59,7 +68,7 @@ export function stepUpPlugin<TContext extends StepUpContext>(
       const refusal = refusals.get(requestContext);
       if (refusal === undefined) return NO_RESPONSE;
       // 401 when re-authenticating can help (RFC 9470); 403 when it cannot (STEP_UP_IMPOSSIBLE, FORBIDDEN only).
-      const answerable = refusal.some((error) => error.extensions['code'] === 'UNAUTHENTICATED' || error.extensions['code'] === 'STEP_UP_REQUIRED');
+      const answerable = refusal.some((error) => ANSWERABLE.has(error.extensions['code'] as string));
       return Promise.resolve({
         http: { status: answerable ? 401 : 403, headers: new HeaderMap() },
         body: { kind: 'single', singleResult: { errors: refusal.map((error): GraphQLFormattedError => error.toJSON()) } },
@@ -67,7 +76,7 @@ export function stepUpPlugin<TContext extends StepUpContext>(
     },
     willSendResponse({ contextValue, response, schema }) {
       const state = contextValue.stepUp;
-      if (state === undefined || (state.unmet.length === 0 && state.insufficientScopes?.[0] === undefined)) return DONE;
+      if (state === undefined || (state.unmet.length === 0 && state.insufficientScopes?.[0] === undefined && state.approvalsNeeded === undefined)) return DONE;
       const challenge = challengeHeader(state, tableOf(schema), options.realm);
       if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
       return DONE;
@@ -84,6 +93,8 @@ export function stepUpPlugin<TContext extends StepUpContext>(
 // Settled once, shared by every request: a settled promise is never changed by those who await it.
 const DONE: Promise<void> = Promise.resolve();
 const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+/** Refusals a new authorization can answer (HTTP 401); the others are 403. */
+const ANSWERABLE = new Set(['UNAUTHENTICATED', 'STEP_UP_REQUIRED', 'APPROVAL_REQUIRED']);
 
 /**
  * A mutation, any non-query operation, or a persisted operation: everything it selects is checked before
@@ -102,23 +113,40 @@ async function checkWholeOperation<TContext extends StepUpContext>(
   if (state === undefined) throw new Error('stepUpPlugin needs a context with stepUp (createStepUpState)');
   const { ladder } = table;
   let selection: ReturnType<typeof requirementsOfOperation>;
+  let coercedVariables: Record<string, unknown>;
   try {
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
     if (coerced.errors !== undefined) throw coerced.errors[0]!;
-    selection = requirementsOfOperation(schema, table, document, operation, coerced.coerced);
+    coercedVariables = coerced.coerced;
+    selection = requirementsOfOperation(schema, table, document, operation, coercedVariables);
   } catch (error) {
     // Bad variables, or `@skip(if: $flag)` with an explicit null: the check cannot run, so nothing does.
     throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
   }
   const errors: GraphQLError[] = [];
   const refused: Array<{ key: string; requirement: Requirement }> = [];
+  // Calls whose step-up is bound to their arguments and whose token carries the approval: consumed below.
+  const approvals: Array<{ selected: (typeof selection)[number]; approval: AuthorizationDetail }> = [];
   for (const selected of selection) {
-    const error = checkRequirement(ladder, state, selected.requirement, {
-      path: selected.path,
-      nodes: selected.node,
-      coordinate: selected.coordinate,
-    });
+    const where = { path: selected.path, nodes: selected.node, coordinate: selected.coordinate };
+    const approval = operation.operation === 'mutation' && selected.path.length === 1 ? approvalOf(schema, table, selected, coercedVariables) : undefined;
+    let alsoApproval = false;
+    if (approval !== undefined) {
+      const verdict = verdictOf(ladder, state, selected.requirement).kind;
+      if (verdict === 'met' && carriesApproval(principalClaims(state), approval)) approvals.push({ selected, approval });
+      else if (verdict === 'met') {
+        refused.push({ key: `${selected.path.join('.')}.`, requirement: selected.requirement });
+        errors.push(approvalError(ladder, state, selected.requirement, approval, false, where));
+        continue;
+      } else if (verdict === 'step-up') {
+        // Level unmet too: the RFC 9470 refusal, which names the approval as well, so one authorization request answers both.
+        (state.approvalsNeeded ??= []).push({ detail: approval, requirement: selected.requirement, used: false });
+        alsoApproval = true;
+      }
+    }
+    const error = checkRequirement(ladder, state, selected.requirement, where);
     if (error === undefined) continue;
+    if (alsoApproval) (error.extensions as Record<string, unknown>)['authorizationDetails'] = [approval];
     // A field under a refused field that asks no more than it says nothing new: leave it out.
     const key = `${selected.path.join('.')}.`;
     const implied = refused.some((ancestor) => key.startsWith(ancestor.key) && isAtLeastAsStrict(ladder, ancestor.requirement, selected.requirement));
@@ -139,23 +167,87 @@ async function checkWholeOperation<TContext extends StepUpContext>(
     } catch {
       throw stateUnavailableError();
     }
-    if (!claimed)
-      errors.push(consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate }));
-    else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
+    if (!claimed) {
+      const error = consumedError(ladder, state, selected.requirement, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate });
+      // A bound call needs a new approval with the new login: the same challenge names it, for one round trip.
+      const approval = approvals.find((one) => one.selected === selected)?.approval;
+      if (approval !== undefined) {
+        (state.approvalsNeeded ??= []).push({ detail: approval, requirement: selected.requirement, used: true });
+        (error.extensions as Record<string, unknown>)['authorizationDetails'] = [approval];
+      }
+      errors.push(error);
+    } else state.preclaimed.set(selected.coordinate, (state.preclaimed.get(selected.coordinate) ?? 0) + 1);
+  }
+  // Then the approvals, each consumed once across replicas: a replay, or a second alias of the call, is refused.
+  const noted = new Map<object, AuthorizationDetail>();
+  for (const { selected, approval } of approvals) {
+    if (errors.length > 0 || state.caller.kind !== 'principal') break;
+    let consumed: boolean;
+    try {
+      if (state.ledger === undefined) throw new Error('no ledger');
+      consumed = await state.ledger.consumeApproval(state.caller.principal, approval, state.now);
+    } catch {
+      throw stateUnavailableError();
+    }
+    if (consumed) {
+      (state.approved ??= []).push(approval);
+      noted.set(selected, approval);
+    } else
+      errors.push(
+        approvalError(ladder, state, selected.requirement, approval, true, { path: selected.path, nodes: selected.node, coordinate: selected.coordinate }),
+      );
   }
   if (errors.length > 0) {
     refusals.set(requestContext, errors);
     return;
   }
-  // Let through by a step-up: what the audit trail must be able to answer for ("who transferred it, at what level").
+  // Let through by a step-up: what the audit trail must be able to answer for ("who transferred it, at what level", "what they approved").
   for (const selected of selection) {
     const stepUp = selected.requirement.level !== undefined || selected.requirement.once === true;
-    if (stepUp && (operation.operation !== 'query' || selected.requirement.once === true)) note(state, selected.coordinate, selected.requirement, 'ALLOWED');
+    const approval = noted.get(selected);
+    if (stepUp && (operation.operation !== 'query' || selected.requirement.once === true))
+      note(state, selected.coordinate, selected.requirement, 'ALLOWED', approval);
   }
 }
 
+/** The approval a bound mutation call needs, from its coerced arguments; `undefined` for a call not bound. */
+function approvalOf(
+  schema: GraphQLSchema,
+  table: PolicyTable,
+  selected: { readonly coordinate: string; readonly node: FieldNode },
+  variables: Record<string, unknown>,
+): AuthorizationDetail | undefined {
+  const binding = table.approvals.get(selected.coordinate);
+  const field = binding === undefined ? undefined : schema.getMutationType()?.getFields()[selected.node.name.value];
+  if (binding === undefined || field === undefined) return undefined;
+  try {
+    return approvalFor(binding, selected.coordinate, getArgumentValues(field, selected.node, variables));
+  } catch (error) {
+    throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
+  }
+}
+
+function principalClaims(state: StepUpState): Readonly<Record<string, unknown>> | undefined {
+  return state.caller.kind === 'principal' ? state.caller.principal.claims : undefined;
+}
+
 function challengeHeader(state: StepUpState, table: PolicyTable, realm: string | undefined): string | undefined {
+  const approvals = state.approvalsNeeded ?? [];
   const strictest = combineAll(table.ladder, state.unmet);
+  if (approvals.length > 0 && state.caller.kind === 'principal' && strictest === undefined) {
+    // The level is met, the approval is not: one new authorization, with the details, at the level asked.
+    const level =
+      combineAll(
+        table.ladder,
+        approvals.map((one) => one.requirement),
+      ) ?? {};
+    return insufficientAuthorizationChallenge(
+      approvals.map((one) => one.detail),
+      challengeOf(table.ladder, level),
+      approvals.every((one) => one.used),
+      realm,
+    );
+  }
   if (strictest === undefined) {
     // RFC 6750 §3.1: only when no step-up is asked; re-authenticating comes first and grants no scope.
     const scopes = state.insufficientScopes?.[0];
@@ -163,5 +255,6 @@ function challengeHeader(state: StepUpState, table: PolicyTable, realm: string |
   }
   // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
   if (state.caller.kind === 'anonymous') return bearerChallenge({ realm });
-  return insufficientAuthenticationChallenge(challengeOf(table.ladder, strictest), realm);
+  const remediation = approvals.length === 0 ? undefined : remediationOf(approvals.map((one) => one.detail));
+  return insufficientAuthenticationChallenge(challengeOf(table.ladder, strictest), realm, remediation);
 }

@@ -1,5 +1,7 @@
 import {
   getNamedType,
+  getNullableType,
+  isInputObjectType,
   isAbstractType,
   isEnumType,
   isInterfaceType,
@@ -9,9 +11,11 @@ import {
   type ConstDirectiveNode,
   type ConstValueNode,
   type GraphQLField,
+  type GraphQLInputType,
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
+import type { ApprovalBinding } from '../stepup/approval.js';
 import type { Ladder } from '../stepup/ladder.js';
 import { combine, requirementOf, type Requirement, type RequirementArguments } from '../stepup/requirement.js';
 
@@ -54,6 +58,8 @@ export interface PolicyTable {
   readonly abstractTypes: ReadonlyMap<string, PolicyEntry>;
   /** Interface fields that carry the directive; every implementation inherits it. */
   readonly interfaceFields: ReadonlyMap<string, PolicyEntry>;
+  /** Mutation fields whose step-up is bound to their arguments (`binds`, `approvalType`): each call needs its own approval. */
+  readonly approvals: ReadonlyMap<string, ApprovalBinding>;
 }
 
 /**
@@ -87,10 +93,13 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
     }
   }
 
+  const approvals = new Map<string, ApprovalBinding>();
   for (const type of named) {
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;
+      const binding = approvalBindingOf(schema, type, field, coordinate);
+      if (binding !== undefined) approvals.set(coordinate, binding);
       const sources: PolicySource[] = [];
       const own = directiveSource(field, coordinate, 'field', ladder);
       if (own !== undefined) sources.push(own);
@@ -117,7 +126,11 @@ export function buildPolicyTable(schema: GraphQLSchema, ladder: Ladder): PolicyT
     if (sources.length > 0) abstractTypes.set(type.name, entryOf(ladder, type.name, sources));
   }
 
-  return Object.freeze({ ladder, fields, types, abstractTypes, interfaceFields });
+  for (const type of named) {
+    if (isObjectType(type) && bindingArguments(type).binds !== undefined)
+      throw new TypeError(`@${DIRECTIVE_NAME} on ${type.name}: "binds" goes on a mutation field, not a type`);
+  }
+  return Object.freeze({ ladder, fields, types, abstractTypes, interfaceFields, approvals });
 }
 
 function entryOf(ladder: Ladder, coordinate: string, sources: readonly PolicySource[]): PolicyEntry {
@@ -219,4 +232,65 @@ function scopesArgument(directive: ConstDirectiveNode): string[][] {
   const setOf = (node: ConstValueNode): string[] => (node.kind === Kind.LIST ? node.values.map(scopeOf) : [scopeOf(node)]);
   if (value === undefined || value.kind === Kind.NULL) throw mistake();
   return value.kind === Kind.LIST ? value.values.map(setOf) : [setOf(value)];
+}
+
+/** `binds` and `approvalType` as written on the element's `@isAuthenticated` directives. */
+function bindingArguments(element: Annotated): { binds?: readonly string[]; approvalType?: string } {
+  const found: { binds?: readonly string[]; approvalType?: string } = {};
+  const nodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
+  for (const directive of nodes.flatMap((node) => node?.directives ?? [])) {
+    if (directive.name.value !== DIRECTIVE_NAME) continue;
+    for (const argument of directive.arguments ?? []) {
+      const { value } = argument;
+      if (value.kind === Kind.NULL) continue;
+      if (argument.name.value === 'binds') {
+        const paths = value.kind === Kind.LIST ? value.values : [value];
+        found.binds = paths.map((path) => {
+          if (path.kind !== Kind.STRING) throw new TypeError('"binds" must list argument paths as strings');
+          return path.value;
+        });
+      } else if (argument.name.value === 'approvalType') {
+        if (value.kind !== Kind.STRING) throw new TypeError('"approvalType" must be a string');
+        found.approvalType = value.value;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A mutation field's approval binding: every path names an argument, or a field of an input object
+ * argument (`input.amount`), never into a list; `approvalType` goes with `binds`. Throws a `TypeError`
+ * naming the coordinate for anything else, at start-up.
+ */
+function approvalBindingOf(
+  schema: GraphQLSchema,
+  parent: GraphQLNamedType,
+  field: GraphQLField<unknown, unknown>,
+  coordinate: string,
+): ApprovalBinding | undefined {
+  let written: ReturnType<typeof bindingArguments>;
+  try {
+    written = bindingArguments(field);
+  } catch (error) {
+    throw new TypeError(`@${DIRECTIVE_NAME} on ${coordinate}: ${(error as Error).message}`);
+  }
+  const { binds, approvalType } = written;
+  if (binds === undefined && approvalType === undefined) return undefined;
+  const mistake = (message: string) => new TypeError(`@${DIRECTIVE_NAME} on ${coordinate}: ${message}`);
+  if (parent !== schema.getMutationType()) throw mistake('"binds" binds a mutation\'s call; this field is not on the mutation type');
+  if (binds === undefined || binds.length === 0) throw mistake('"approvalType" needs "binds": the arguments an approval names');
+  if (approvalType === undefined || approvalType.trim() === '') throw mistake('"binds" needs "approvalType": the authorization_details type of an approval');
+  for (const path of binds) {
+    const [first, ...rest] = path.split('.');
+    let type: GraphQLInputType | undefined = field.args.find((argument) => argument.name === first)?.type;
+    if (type === undefined) throw mistake(`"binds" names ${JSON.stringify(path)}, but the field has no argument "${first}"`);
+    for (const name of rest) {
+      const object: GraphQLInputType = getNullableType(type);
+      if (!isInputObjectType(object)) throw mistake(`"binds" names ${JSON.stringify(path)}, which goes into something that is not an input object`);
+      type = object.getFields()[name]?.type;
+      if (type === undefined) throw mistake(`"binds" names ${JSON.stringify(path)}, but ${object.name} has no field "${name}"`);
+    }
+  }
+  return Object.freeze({ type: approvalType, arguments: Object.freeze([...new Set(binds)]) });
 }

@@ -52,7 +52,7 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
   const seen = new Set<string>();
   const operation = { name: record.operationName, type: record.operationType };
   for (const decision of record.decisions) {
-    const key = `${decision.coordinate}\n${decision.outcome}\n${decision.subgraph ?? ''}`;
+    const key = `${decision.coordinate}\n${decision.outcome}\n${decision.subgraph ?? ''}\n${decision.approval === undefined ? '' : JSON.stringify(decision.approval)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     ops.metrics?.decisions.inc({ coordinate: decision.coordinate, outcome: decision.outcome });
@@ -66,6 +66,8 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
         requirement: requirementFields(decision),
         outcome: decision.outcome,
         subgraph: decision.subgraph,
+        // What the user approved (or would have to): the call's bound arguments, never a token.
+        approval: decision.approval,
       },
       decision.outcome === 'ALLOWED' ? `${decision.coordinate} allowed after a step-up` : `${decision.coordinate} refused: ${decision.outcome}`,
     );

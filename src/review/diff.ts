@@ -2,6 +2,7 @@ import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { PolicyTable } from '../graphql/policyTable.js';
 import { isAtLeastAsStrict, type Requirement, type ScopeCondition, type ScopeConditions } from '../stepup/requirement.js';
 import type { Ladder } from '../stepup/ladder.js';
+import type { ApprovalBinding } from '../stepup/approval.js';
 
 export type ChangeKind = 'weakened' | 'strengthened' | 'added' | 'removed field';
 
@@ -11,6 +12,9 @@ export interface PolicyChange {
   readonly kind: ChangeKind;
   readonly before?: Requirement;
   readonly after?: Requirement;
+  /** The approval binding before and after, when either side binds the call to its arguments. */
+  readonly approvalBefore?: ApprovalBinding;
+  readonly approvalAfter?: ApprovalBinding;
   /** One line a reviewer can read without the schema at hand. */
   readonly reason: string;
 }
@@ -25,7 +29,8 @@ export interface PolicySide {
  * schemas: the result is records; printing and exit codes belong to the caller.
  *
  * - **weakened**: a requirement removed, a lower level, a longer (or no) max age, `ifCannotReauthenticate:
- *   ALLOW` added — on a field that is still there — or a field of a protected type moved out to a place that protects it less. A level change
+ *   ALLOW` added, an approval binding removed, narrowed (an argument no longer bound) or given another type — on a
+ *   field that is still there — or a field of a protected type moved out to a place that protects it less. A level change
  *   names the acr strings it lets in (or, strengthened, shuts out).
  * - **strengthened**: a field that is still there asks more, and nowhere less.
  * - **added**: a new field that carries a requirement.
@@ -65,16 +70,71 @@ export function diffPolicies(base: PolicySide, head: PolicySide): PolicyChange[]
     const before = base.table.fields.get(coordinate)?.requirement;
     const after = head.table.fields.get(coordinate)?.requirement;
     if (!baseFields.has(coordinate)) {
-      if (after !== undefined) changes.push({ coordinate, kind: 'added', after, reason: `new field requiring ${describe(after)}` });
+      const binding = head.table.approvals.get(coordinate);
+      const approval = binding === undefined ? '' : `, ${describeBinding(binding)}`;
+      if (after !== undefined)
+        changes.push({
+          coordinate,
+          kind: 'added',
+          after,
+          ...(binding === undefined ? {} : { approvalAfter: binding }),
+          reason: `new field requiring ${describe(after)}${approval}`,
+        });
       continue;
     }
     const change = compare(ladder, coordinate, before, after);
-    if (change !== undefined) changes.push(change);
+    const approval = compareApprovals(base.table.approvals.get(coordinate), head.table.approvals.get(coordinate));
+    if (approval !== undefined) changes.push(withApprovalChange(coordinate, change, approval));
+    else if (change !== undefined) changes.push(change);
   }
   return changes.sort((a, b) => a.coordinate.localeCompare(b.coordinate) || a.kind.localeCompare(b.kind));
 }
 
 const NONE: Requirement = Object.freeze({});
+
+/** `an approval (repository_transfer) of repositoryId, newOwner`. */
+export function describeBinding(binding: ApprovalBinding): string {
+  return `an approval (${binding.type}) of ${binding.arguments.join(', ')}`;
+}
+
+interface ApprovalChange {
+  readonly weaker: readonly string[];
+  readonly stronger: readonly string[];
+  readonly before: ApprovalBinding | undefined;
+  readonly after: ApprovalBinding | undefined;
+}
+
+/** How a call's approval binding changed: removed, narrowed or retyped is weaker; added or widened is stronger. */
+function compareApprovals(before: ApprovalBinding | undefined, after: ApprovalBinding | undefined): ApprovalChange | undefined {
+  if (before === undefined && after === undefined) return undefined;
+  const weaker: string[] = [];
+  const stronger: string[] = [];
+  if (after === undefined) weaker.push(`no longer needs ${describeBinding(before!)}`);
+  else if (before === undefined) stronger.push(`now needs ${describeBinding(after)}`);
+  else {
+    const dropped = before.arguments.filter((path) => !after.arguments.includes(path));
+    const added = after.arguments.filter((path) => !before.arguments.includes(path));
+    // Approvals of another type are other approvals: a provider policy written for the old type no longer applies.
+    if (before.type !== after.type) weaker.push(`approval type ${before.type} → ${after.type}`);
+    if (dropped.length > 0) weaker.push(`approval no longer binds ${dropped.join(', ')}`);
+    if (added.length > 0) stronger.push(`approval now binds ${added.join(', ')}`);
+  }
+  return weaker.length === 0 && stronger.length === 0 ? undefined : { weaker, stronger, before, after };
+}
+
+function withApprovalChange(coordinate: string, change: PolicyChange | undefined, approval: ApprovalChange): PolicyChange {
+  const reasons = [...(change === undefined ? [] : [change.reason]), ...approval.weaker, ...approval.stronger];
+  const kind = change?.kind === 'weakened' || approval.weaker.length > 0 ? 'weakened' : 'strengthened';
+  return {
+    coordinate,
+    kind,
+    ...(change?.before === undefined ? {} : { before: change.before }),
+    ...(change?.after === undefined ? {} : { after: change.after }),
+    ...(approval.before === undefined ? {} : { approvalBefore: approval.before }),
+    ...(approval.after === undefined ? {} : { approvalAfter: approval.after }),
+    reason: reasons.join(', '),
+  };
+}
 
 function compare(ladder: Ladder, coordinate: string, before: Requirement | undefined, after: Requirement | undefined): PolicyChange | undefined {
   if (before === undefined && after === undefined) return undefined;

@@ -5,7 +5,14 @@ import type { Ladder } from '../stepup/ladder.js';
 import { isAtLeastAsStrict } from '../stepup/requirement.js';
 import { describe } from './diff.js';
 
-export type LintRule = 'unknown-level' | 'unprotected-mutation' | 'non-null-protected' | 'interface-directive-not-carried' | 'inherited-requirement';
+export type LintRule =
+  | 'unknown-level'
+  | 'invalid-approval'
+  | 'unprotected-mutation'
+  | 'non-null-protected'
+  | 'interface-directive-not-carried'
+  | 'inherited-requirement'
+  | 'approval-leaves-arguments-free';
 
 export interface LintFinding {
   readonly rule: LintRule;
@@ -34,7 +41,8 @@ export function lintSchema(
   } catch (error) {
     const message = (error as Error).message;
     const coordinate = /^@\w+ on (\S+):/.exec(message)?.[1] ?? '';
-    return [{ rule: 'unknown-level', severity: 'error', coordinate, message }];
+    const rule = /"(binds|approvalType)"/.test(message) ? 'invalid-approval' : 'unknown-level';
+    return [{ rule, severity: 'error', coordinate, message }];
   }
   return lintPolicy(schema, table);
 }
@@ -54,6 +62,20 @@ export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFindi
         message: `${coordinate} is a mutation without @isAuthenticated: anyone may call it`,
       });
     }
+  }
+
+  // What the user approves is only what the call binds: an argument left free may change after approval.
+  for (const [coordinate, binding] of table.approvals) {
+    const field = mutation?.getFields()[coordinate.slice(coordinate.indexOf('.') + 1)];
+    const bound = new Set(binding.arguments.map((path) => path.split('.')[0]));
+    const free = (field?.args ?? []).filter((argument) => !bound.has(argument.name)).map((argument) => argument.name);
+    if (free.length === 0) continue;
+    findings.push({
+      rule: 'approval-leaves-arguments-free',
+      severity: 'warning',
+      coordinate,
+      message: `${coordinate} binds its approval to ${binding.arguments.join(', ')}, not to ${free.join(', ')}: the user approves a call whose ${free.join(', ')} may be anything; bind them or say why not`,
+    });
   }
 
   for (const type of Object.values(schema.getTypeMap())) {

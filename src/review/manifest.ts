@@ -5,7 +5,8 @@ import type { PolicyTable } from '../graphql/policyTable.js';
 import type { PersistedManifest } from '../persisted/manifest.js';
 import { challengeOf, type Challenge } from '../stepup/challenge.js';
 import { combineAll, type Requirement } from '../stepup/requirement.js';
-import { describe } from './diff.js';
+import type { ApprovalBinding } from '../stepup/approval.js';
+import { describe, describeBinding } from './diff.js';
 
 /** What a partner needs to know about one persisted operation before calling it. */
 export interface OperationAnnotation {
@@ -18,6 +19,11 @@ export interface OperationAnnotation {
   readonly challenge: Challenge;
   /** The coordinates that make it that strict. */
   readonly causes: readonly string[];
+  /**
+   * The calls bound to their arguments, by coordinate: each run needs a token carrying the user's approval of
+   * that call's values (`authorization_details` of this type naming these arguments), used once.
+   */
+  readonly approvals: Readonly<Record<string, ApprovalBinding>>;
 }
 
 /**
@@ -50,6 +56,11 @@ export function annotateManifest(schema: GraphQLSchema, table: PolicyTable, mani
       requirement,
       challenge: requirement === undefined ? {} : challengeOf(table.ladder, requirement),
       causes: [...new Set(causes)].sort(),
+      approvals: Object.fromEntries(
+        selected
+          .filter((entry) => definition.operation === 'mutation' && entry.path.length === 1 && table.approvals.has(entry.coordinate))
+          .map((entry) => [entry.coordinate, table.approvals.get(entry.coordinate)!]),
+      ),
     };
   });
 }
@@ -57,12 +68,15 @@ export function annotateManifest(schema: GraphQLSchema, table: PolicyTable, mani
 export function formatAnnotationsMarkdown(annotations: readonly OperationAnnotation[]): string {
   return (
     [
-      '| Operation | Type | Needs | acr_values | max_age | Because of |',
-      '|---|---|---|---|---|---|',
+      '| Operation | Type | Needs | acr_values | max_age | Because of | Approval per call |',
+      '|---|---|---|---|---|---|---|',
       ...annotations.map(
         (annotation) =>
           `| ${annotation.name ?? annotation.id.slice(0, 12)} | ${annotation.type} | ${annotation.requirement === undefined ? 'no token' : describe(annotation.requirement)} | ` +
-          `${annotation.challenge.acrValues ?? ''} | ${annotation.challenge.maxAge ?? ''} | ${annotation.causes.map((cause) => `\`${cause}\``).join(', ')} |`,
+          `${annotation.challenge.acrValues ?? ''} | ${annotation.challenge.maxAge ?? ''} | ${annotation.causes.map((cause) => `\`${cause}\``).join(', ')} | ` +
+          `${Object.entries(annotation.approvals)
+            .map(([coordinate, binding]) => `\`${coordinate}\`: ${describeBinding(binding)}`)
+            .join('; ')} |`,
       ),
     ].join('\n') + '\n'
   );

@@ -1,7 +1,8 @@
 import type { PolicySource, PolicyTable } from '../graphql/policyTable.js';
 import { challengeOf } from '../stepup/challenge.js';
 import type { ScopeConditions } from '../stepup/requirement.js';
-import { describeScopeConditions } from './diff.js';
+import type { ApprovalBinding } from '../stepup/approval.js';
+import { describeBinding, describeScopeConditions } from './diff.js';
 
 /** One protected schema coordinate, as a reviewer reads it. */
 export interface PolicyRecord {
@@ -20,6 +21,8 @@ export interface PolicyRecord {
   readonly scopes?: ScopeConditions;
   /** Where the requirement comes from, e.g. `field`, `type PaymentMethod`, `returns PaymentMethod`. */
   readonly from: readonly string[];
+  /** A mutation call bound to its arguments: each call needs the user's approval of these values (`binds`). */
+  readonly approval?: ApprovalBinding;
 }
 
 /** Every protected object field of the table, sorted by coordinate. */
@@ -40,6 +43,8 @@ export function policyReport(table: PolicyTable): PolicyRecord[] {
       if (requirement.maxAge !== undefined) record.maxAge = requirement.maxAge;
       if (requirement.once === true) record.once = true;
       if (requirement.scopes !== undefined) record.scopes = requirement.scopes;
+      const approval = table.approvals.get(entry.coordinate);
+      if (approval !== undefined) record.approval = approval;
       return record;
     })
     .sort((a, b) => a.coordinate.localeCompare(b.coordinate));
@@ -99,7 +104,8 @@ export function formatReportMarkdown(records: readonly PolicyRecord[], abstracts
                 .map((acr) => `\`${acr}\``)
                 .join(' '),
           (record.maxAge === undefined ? 'none' : `${record.maxAge} s${record.maxAgeFromLadder ? ' (ladder default)' : ''}`) +
-            (record.once === true ? ', once per authentication' : ''),
+            (record.once === true ? ', once per authentication' : '') +
+            (record.approval === undefined ? '' : `; each call needs ${describeBinding(record.approval)}`),
           record.from.join(', '),
         ].join(' | '),
       )

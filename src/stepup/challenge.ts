@@ -59,14 +59,19 @@ export function bearerChallenge(params: Readonly<Record<string, string | number 
   return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
 }
 
-/** RFC 9470 §3: the challenge for a token whose authentication is too weak or too old. */
-export function insufficientAuthenticationChallenge(challenge: Challenge, realm?: string): string {
+/**
+ * RFC 9470 §3: the challenge for a token whose authentication is too weak or too old. `remediation`: the
+ * `authorization_remediation` of a call that needs an approval too (see `approval.ts`), so that the one new
+ * authorization request asks for both.
+ */
+export function insufficientAuthenticationChallenge(challenge: Challenge, realm?: string, remediation?: string): string {
   return bearerChallenge({
     realm,
     error: 'insufficient_user_authentication',
     error_description: describeChallenge(challenge),
     acr_values: challenge.acrValues,
     max_age: challenge.maxAge,
+    authorization_remediation: remediation,
   });
 }
 

@@ -23,8 +23,8 @@ describe('composing subgraphs', () => {
     expect(supergraph.replace(/\s+/g, ' ')).toContain(`@link( url: "${STEP_UP_SPEC_URL}"`);
     expect(supergraph).toContain('email: String @isAuthenticated(acrValue: MEDIUM) @join__field(graph: ACCOUNTS)');
     expect(supergraph).toContain('type PaymentMethod implements Node @isAuthenticated(acrValue: HIGH)');
-    expect(supergraph).toContain(
-      'transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @isAuthenticated(acrValue: HIGH, once: true) @join__field(graph: REPOSITORIES)',
+    expect(supergraph.replace(/\s+/g, ' ')).toContain(
+      'transferRepositoryOwnership(repositoryId: ID!, newOwner: String!): Repository! @isAuthenticated( acrValue: HIGH once: true binds: ["repositoryId", "newOwner"] approvalType: "repository_transfer" ) @join__field(graph: REPOSITORIES)',
     );
   });
 

@@ -7,7 +7,7 @@ import { startGutHibSubgraphs, type ReceivedDocument } from '../../examples/guth
 import { loadConfig } from '../../src/config.js';
 import { IDENTITY_HEADER, IDENTITY_TYPE } from '../../src/federation/identity.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
+import { transferApproval, GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { SILENT } from '../helpers/logs.js';
 
@@ -70,8 +70,16 @@ beforeEach(() => {
 const TRANSFER = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { owner { login } } }';
 
 describe('the identity the gateway sends each subgraph', () => {
-  it('names the caller, the level and the step-up this mutation passed, for that subgraph only, for 60 seconds', async () => {
-    const token = await issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 30, sid: 'session-1', client_id: 'guthib-web' });
+  it('names the caller, the level, the step-up this mutation passed and what the user approved, for that subgraph only, for 60 seconds', async () => {
+    const approval = transferApproval('Repository:2', 'bob');
+    const token = await issuer.sign({
+      sub: 'alice',
+      acr: GOLD,
+      auth_time: T0 - 30,
+      sid: 'session-1',
+      client_id: 'guthib-web',
+      authorization_details: [approval],
+    });
     const { status } = await postGraphQL(gateway.url, TRANSFER, { token });
     expect(status).toBe(200);
     const identity = received.find((entry) => entry.subgraph === 'repositories')!.identity;
@@ -86,6 +94,7 @@ describe('the identity the gateway sends each subgraph', () => {
       level: 'HIGH',
       iat: T0,
       exp: T0 + 60,
+      authorization_details: [approval],
     });
     expect(identity.passed).toContainEqual({ coordinate: 'Mutation.transferRepositoryOwnership', level: 'HIGH', max_age: 300, once: true });
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { transferApproval, GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
 
 /**
  * A refused selection never reaches a subgraph: the example's two subgraphs record every document they
@@ -15,7 +15,7 @@ beforeEach(() => {
   h.received.length = 0;
 });
 
-const gold = () => h.issuer.sign({ acr: GOLD, auth_time: T0 });
+const gold = () => h.issuer.sign({ acr: GOLD, auth_time: T0, authorization_details: [transferApproval('Repository:2', 'bob')] });
 const silver = () => h.issuer.sign({ acr: SILVER, auth_time: T0 });
 const bronze = () => h.issuer.sign({ acr: 'urn:mace:incommon:iap:bronze', auth_time: T0 });
 

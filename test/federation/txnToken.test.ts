@@ -5,7 +5,7 @@ import { startGutHibSubgraphs, type ReceivedDocument } from '../../examples/guth
 import { loadConfig } from '../../src/config.js';
 import { LEGACY_IDENTITY_HEADER, requestDigest, TXN_TOKEN_HEADER, type SubgraphRequest } from '../../src/federation/identity.js';
 import { startGateway, type Gateway } from '../../src/server.js';
-import { GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
+import { transferApproval, GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { SILENT } from '../helpers/logs.js';
 import { replay, startRecordingProxy } from '../helpers/recordingProxy.js';
@@ -61,7 +61,7 @@ const ownerOf = async (id: string) =>
     .owner.login;
 describe('an identity captured between the gateway and a subgraph', () => {
   it('is refused with 401 UNAUTHENTICATED when sent again with the same body, and the mutation does not run again', async () => {
-    const token = await issuer.sign({ sub: 'bob', acr: GOLD, auth_time: T0 - 30 });
+    const token = await issuer.sign({ sub: 'bob', acr: GOLD, auth_time: T0 - 30, authorization_details: [transferApproval('Repository:3', 'alice')] });
     expect((await postGraphQL(gateway.url, transfer('Repository:3', 'alice'), { token })).status).toBe(200);
     const [captured] = proxy.seen;
     received.length = 0;
@@ -73,7 +73,7 @@ describe('an identity captured between the gateway and a subgraph', () => {
   });
 
   it('is refused with 401 UNAUTHENTICATED when the one-time transfer it came with is replayed for another repository', async () => {
-    const token = await issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 30 });
+    const token = await issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 30, authorization_details: [transferApproval('Repository:1', 'bob')] });
     expect((await postGraphQL(gateway.url, transfer('Repository:1', 'bob'), { token })).status).toBe(200);
     const [captured] = proxy.seen;
 
@@ -86,7 +86,15 @@ describe('an identity captured between the gateway and a subgraph', () => {
 
 describe('the transaction token the gateway sends each subgraph request', () => {
   it('is typed txntoken+jwt, names its one audience, and carries the caller in sub and the transaction context in tctx', async () => {
-    const token = await issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 30, sid: 'session-1', client_id: 'guthib-web' });
+    const approval = transferApproval('Repository:1', 'alice');
+    const token = await issuer.sign({
+      sub: 'alice',
+      acr: GOLD,
+      auth_time: T0 - 30,
+      sid: 'session-1',
+      client_id: 'guthib-web',
+      authorization_details: [approval],
+    });
     await postGraphQL(gateway.url, transfer('Repository:1', 'alice'), { token });
     const sent = proxy.seen[0]!.headers[TXN_TOKEN_HEADER] as string;
 
@@ -107,6 +115,7 @@ describe('the transaction token the gateway sends each subgraph request', () => 
         auth_time: T0 - 30,
         level: 'HIGH',
         passed: [{ coordinate: 'Mutation.transferRepositoryOwnership', level: 'HIGH', max_age: 300, once: true }],
+        authorization_details: [approval],
       },
     });
     expect(proxy.seen[0]!.headers[LEGACY_IDENTITY_HEADER]).toBeUndefined();

@@ -27,6 +27,8 @@ export interface ReceivedDocument {
   readonly query: string;
   readonly variables: unknown;
   readonly sub: string | undefined;
+  /** The approvals (`authorization_details`) the gateway's identity says it consumed for this operation. */
+  readonly approved: unknown;
 }
 
 export interface Harness {
@@ -89,7 +91,13 @@ export async function startHarness(options: { file?: object; env?: Record<string
               identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
               onRequest: (entry) => {
                 if (!entry.query.includes('_service'))
-                  received.push({ subgraph: entry.subgraph, query: entry.query, variables: entry.variables, sub: entry.identity.sub });
+                  received.push({
+                    subgraph: entry.subgraph,
+                    query: entry.query,
+                    variables: entry.variables,
+                    sub: entry.identity.sub,
+                    approved: entry.identity.authorization_details,
+                  });
               },
             });
             subgraphs = running;
@@ -130,4 +138,12 @@ export function postGraphQL(
   options: { token?: string; variables?: Record<string, unknown>; authorization?: string } = {},
 ): Promise<Answer> {
   return sendJson(url, { query, variables: options.variables }, options.token, options.authorization);
+}
+
+/**
+ * The approval of one transfer, as the example's `transferRepositoryOwnership` binds it: what a token must carry to
+ * run it. Its keys are in canonical (RFC 8785) order, so `JSON.stringify` of it is what the gateway compares and sends.
+ */
+export function transferApproval(repositoryId: string, newOwner: string): { arguments: Record<string, string>; coordinate: string; type: string } {
+  return { arguments: { newOwner, repositoryId }, coordinate: 'Mutation.transferRepositoryOwnership', type: 'repository_transfer' };
 }

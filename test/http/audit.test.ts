@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { GOLD, SILVER, startHarness, T0, transferApproval, type Harness } from '../helpers/gateway.js';
 
 /** The audit trail, read from the gateway's real log stream after real requests over HTTP. */
 let h: Harness;
@@ -42,8 +42,8 @@ describe('the audit trail', () => {
     expect(JSON.stringify(h.logs)).not.toContain(token.split('.')[2]);
   });
 
-  it('records a transfer a step-up let through once', async () => {
-    const token = await h.issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 10 });
+  it('records a transfer a step-up let through once, with what the user approved', async () => {
+    const token = await h.issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 - 10, authorization_details: [transferApproval('Repository:2', 'bob')] });
     const { status } = await h.post(TRANSFER('Repository:2'), { token });
     await settled();
     expect(status).toBe(200);
@@ -55,6 +55,7 @@ describe('the audit trail', () => {
         requirement: { level: 'HIGH', maxAge: 300, once: true },
         caller: { acr: GOLD, level: 'HIGH', authAge: 10 },
         outcome: 'ALLOWED',
+        approval: transferApproval('Repository:2', 'bob'),
       }),
     ]);
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { GOLD, SILVER, startHarness, T0, transferApproval, type Harness } from '../helpers/gateway.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -7,7 +7,10 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const gold = (age = 0, sub = 'alice') => h.issuer.sign({ sub, acr: GOLD, auth_time: T0 - age });
+const GUT_TO_BOB = transferApproval('Repository:1', 'bob');
+const gold = (age = 0, sub = 'alice') => h.issuer.sign({ sub, acr: GOLD, auth_time: T0 - age, authorization_details: [GUT_TO_BOB] });
+/** base64url of the canonical `{"authorization_details":[…]}` the transfer of gut to bob needs. */
+const REMEDIATION = Buffer.from(JSON.stringify({ authorization_details: [GUT_TO_BOB] })).toString('base64url');
 const silver = () => h.issuer.sign({ acr: SILVER, auth_time: T0 });
 
 const TRANSFER = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name owner { login } } }';
@@ -32,17 +35,17 @@ describe('a mutation with an unmet requirement', () => {
         message: 'Authentication at level HIGH within the last 300 seconds is required',
         locations: [{ line: 1, column: 12 }],
         path: ['transferRepositoryOwnership'],
-        extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'HIGH', acrValues: GOLD, maxAge: 300 },
+        extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'HIGH', acrValues: GOLD, maxAge: 300, authorizationDetails: [GUT_TO_BOB] },
       },
     ]);
   });
 
-  it('sends the RFC 9470 challenge with the refusal', async () => {
+  it('sends the RFC 9470 challenge with the refusal, naming the approval the call needs too', async () => {
     const { headers } = await h.post(TRANSFER, { token: await silver() });
     expect(headers.get('www-authenticate')).toBe(
       'Bearer realm="guthib", error="insufficient_user_authentication", ' +
         'error_description="Authentication at level HIGH within the last 300 seconds is required", ' +
-        `acr_values="${GOLD}", max_age="300"`,
+        `acr_values="${GOLD}", max_age="300", authorization_remediation="${REMEDIATION}"`,
     );
   });
 

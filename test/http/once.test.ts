@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GOLD, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { GOLD, transferApproval, startHarness, T0, type Harness } from '../helpers/gateway.js';
+
+/** Approvals of every transfer these tests make: the one-time rule is what is tested here, not the approval. */
+const APPROVED = { authorization_details: ['Repository:1', 'Repository:2', 'Repository:3'].map((id) => transferApproval(id, 'bob')) };
 
 let h: Harness;
 beforeEach(async () => {
@@ -12,7 +15,7 @@ const ownerOf = async (key: string) => (await h.source.repositoriesByKey([key]))
 
 describe('a one-time step-up (once: true)', () => {
   it('serves one transfer per authentication and challenges the next', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's1' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's1' });
     const first = await h.post(transfer('Repository:1'), { token });
     const second = await h.post(transfer('Repository:2'), { token });
     expect([first.status, second.status, await ownerOf('2')]).toEqual([200, 401, 'alice']);
@@ -20,7 +23,7 @@ describe('a one-time step-up (once: true)', () => {
 
   // Following a used step-up's challenge as it is would return the same auth_time: the client would loop.
   it('asks in the header of a used step-up for a new login with max_age="0"', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's5' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's5' });
     await h.post(transfer('Repository:1'), { token });
     const second = await h.post(transfer('Repository:2'), { token });
     expect(second.headers.get('www-authenticate')).toBe(
@@ -32,7 +35,7 @@ describe('a one-time step-up (once: true)', () => {
   });
 
   it('says in the extensions of a used step-up that it was once, with max age 0 and prompt login', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's6' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's6' });
     await h.post(transfer('Repository:1'), { token });
     const second = await h.post(transfer('Repository:2'), { token });
     expect(second.body.errors?.[0]).toMatchObject({
@@ -41,20 +44,20 @@ describe('a one-time step-up (once: true)', () => {
   });
 
   it('runs exactly one of 50 concurrent replays of one token', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's2' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's2' });
     const answers = await Promise.all(Array.from({ length: 50 }, () => h.post(transfer('Repository:1'), { token })));
     const statuses = answers.map((answer) => answer.status);
     expect([statuses.filter((status) => status === 200).length, statuses.filter((status) => status === 401).length]).toEqual([1, 49]);
   });
 
   it('counts a new authentication of the same session as fresh', async () => {
-    const first = await h.post(transfer('Repository:1'), { token: await h.issuer.sign({ acr: GOLD, auth_time: T0 - 10, sid: 's3' }) });
-    const again = await h.post(transfer('Repository:2'), { token: await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's3' }) });
+    const first = await h.post(transfer('Repository:1'), { token: await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0 - 10, sid: 's3' }) });
+    const again = await h.post(transfer('Repository:2'), { token: await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's3' }) });
     expect([first.status, again.status]).toEqual([200, 200]);
   });
 
   it('refuses the whole operation when the same once field is selected twice under aliases', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 's4' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's4' });
     const { status } = await h.post(
       'mutation { a: transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name } b: transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { name } }',
       { token },
@@ -79,7 +82,7 @@ describe('back-channel logout', () => {
   };
 
   it('refuses every token of the logged-out session as invalid_token, although it has not expired', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'session-1' });
+    const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 'session-1' });
     const before = await h.post('{ viewer { login } }', { token });
     const loggedOut = await logout(await logoutToken({ sid: 'session-1' }));
     const after = await h.post('{ viewer { login } }', { token });

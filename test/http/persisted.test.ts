@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { sha256Hex } from '../../src/persisted/manifest.js';
 import { startGateway } from '../../src/server.js';
-import { GOLD, SILVER, startHarness, T0, writeConfigFile, type Harness } from '../helpers/gateway.js';
+import { GOLD, transferApproval, SILVER, startHarness, T0, writeConfigFile, type Harness } from '../helpers/gateway.js';
 import { createGutHibGraph } from '../../examples/guthib/index.js';
 import { SILENT } from '../helpers/logs.js';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const partner = (acr = GOLD) => h.issuer.sign({ client_id: 'partner-app', acr, auth_time: T0 });
+const partner = (acr = GOLD, approvals: object[] = []) => h.issuer.sign({ client_id: 'partner-app', acr, auth_time: T0, authorization_details: approvals });
 const firstParty = (acr = GOLD) => h.issuer.sign({ acr, auth_time: T0 });
 
 describe('a partner client', () => {
@@ -79,10 +79,23 @@ describe('a partner client', () => {
     expect(headers.get('www-authenticate')).toContain(`acr_values="${GOLD}", max_age="300"`);
   });
 
-  it('runs a persisted mutation with its variables', async () => {
+  it('refuses a persisted transfer whose token carries no approval of its variables, with insufficient_authorization', async () => {
+    const { status, headers, body } = await h.send(
+      { documentId: idOf('TransferRepository'), variables: { repositoryId: 'Repository:3', newOwner: 'bob' } },
+      { token: await partner(GOLD, [transferApproval('Repository:3', 'carol')]) },
+    );
+    expect([status, body.errors?.[0]?.extensions?.['code'], body.errors?.[0]?.extensions?.['authorizationDetails']]).toEqual([
+      401,
+      'APPROVAL_REQUIRED',
+      [transferApproval('Repository:3', 'bob')],
+    ]);
+    expect(headers.get('www-authenticate')).toContain('error="insufficient_authorization"');
+  });
+
+  it('runs a persisted mutation with its variables and the approval of them', async () => {
     const { body } = await h.send(
       { documentId: idOf('TransferRepository'), variables: { repositoryId: 'Repository:2', newOwner: 'bob' } },
-      { token: await partner() },
+      { token: await partner(GOLD, [transferApproval('Repository:2', 'bob')]) },
     );
     expect(body).toEqual({ data: { transferRepositoryOwnership: { name: 'website', owner: { login: 'bob' } } } });
   });

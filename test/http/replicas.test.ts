@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLD, postGraphQL } from '../helpers/gateway.js';
+import { GOLD, transferApproval, postGraphQL } from '../helpers/gateway.js';
+
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
 import { hasRedisServer, NO_REDIS_MESSAGE, startRedis, type RedisServer } from '../helpers/redis.js';
+
+/** Approvals of every transfer these tests make: the one-time rule is what is tested here, not the approval. */
+const APPROVED = { authorization_details: ['Repository:1', 'Repository:2', 'Repository:3'].map((id) => transferApproval(id, 'bob')) };
 
 if (!hasRedisServer) console.warn(NO_REDIS_MESSAGE);
 
@@ -29,7 +33,7 @@ describe.skipIf(!hasRedisServer)('two gateway processes on one Redis', () => {
   const TRANSFER = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name } }';
 
   it('honours on one process a logout received by the other', async () => {
-    const token = await issuer.sign({ acr: GOLD, auth_time: now(), sid: 'shared-session' });
+    const token = await issuer.sign({ ...APPROVED, acr: GOLD, auth_time: now(), sid: 'shared-session' });
     const before = await postGraphQL(b.url, '{ viewer { login } }', { token });
     const logoutToken = await issuer.sign(
       { aud: 'guthib-web', sid: 'shared-session', jti: crypto.randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
@@ -46,7 +50,7 @@ describe.skipIf(!hasRedisServer)('two gateway processes on one Redis', () => {
 
   it('runs exactly once 50 concurrent replays of one token spread over both', async () => {
     // Each process has its own in-memory data: only the one-time claim is shared. Exactly one 200 in all.
-    const token = await issuer.sign({ acr: GOLD, auth_time: now(), sid: 'replayed' });
+    const token = await issuer.sign({ ...APPROVED, acr: GOLD, auth_time: now(), sid: 'replayed' });
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => postGraphQL(i % 2 === 0 ? a.url : b.url, TRANSFER, { token })));
     const ok = answers.filter((answer) => answer.status === 200).length;
     const refused = answers.filter((answer) => answer.status === 401 && answer.body.errors?.[0]?.extensions?.['once'] === true).length;
@@ -54,7 +58,7 @@ describe.skipIf(!hasRedisServer)('two gateway processes on one Redis', () => {
   });
 
   it('fails closed with 503 SERVICE_UNAVAILABLE while Redis is away, serves anonymous callers, and recovers', async () => {
-    const token = await issuer.sign({ acr: GOLD, auth_time: now(), sid: 'outage' });
+    const token = await issuer.sign({ ...APPROVED, acr: GOLD, auth_time: now(), sid: 'outage' });
     const port = Number(new URL(redis.url).port);
     await redis.stop();
     const during = await postGraphQL(a.url, '{ viewer { login } }', { token });

@@ -203,3 +203,32 @@ describe('formatChanges', () => {
     );
   });
 });
+
+describe('policy diff: approval bindings', () => {
+  const BOUND = change(
+    'transfer(id: ID!): Boolean @isAuthenticated(acrValue: HIGH)',
+    'transfer(id: ID!, to: ID!): Boolean @isAuthenticated(acrValue: HIGH, binds: ["id", "to"], approvalType: "transfer")',
+  );
+
+  it('flags a binding removed as a weakening', () => {
+    expect(diff(BOUND, BOUND.replace(', binds: ["id", "to"], approvalType: "transfer"', ''))).toEqual([
+      'weakened Mutation.transfer: no longer needs an approval (transfer) of id, to',
+    ]);
+  });
+
+  it('flags a binding narrowed to fewer arguments as a weakening', () => {
+    expect(diff(BOUND, BOUND.replace('binds: ["id", "to"]', 'binds: ["id"]'))).toEqual(['weakened Mutation.transfer: approval no longer binds to']);
+  });
+
+  it('flags another approval type as a weakening', () => {
+    expect(diff(BOUND, BOUND.replace('approvalType: "transfer"', 'approvalType: "move"'))).toEqual([
+      'weakened Mutation.transfer: approval type transfer → move',
+    ]);
+  });
+
+  it('reports a binding added as a strengthening', () => {
+    expect(diff(BOUND.replace(', binds: ["id", "to"], approvalType: "transfer"', ''), BOUND)).toEqual([
+      'strengthened Mutation.transfer: now needs an approval (transfer) of id, to',
+    ]);
+  });
+});

@@ -12,6 +12,18 @@ describe('policy lint', () => {
     expect(lintSdl(withStepUpTypeDefs(gutHibTypeDefs()), ladder)).toEqual([]);
   });
 
+  it('warns about an approval that leaves an argument of the call free', () => {
+    expect(
+      lint('type Query { a: Int } type Mutation { pay(to: ID!, amount: Int!): Boolean @isAuthenticated(binds: ["to"], approvalType: "payment") }'),
+    ).toEqual(['warning approval-leaves-arguments-free Mutation.pay']);
+  });
+
+  it('reports a binding that names no argument as an invalid-approval error', () => {
+    expect(lint('type Query { a: Int } type Mutation { pay(to: ID!): Boolean @isAuthenticated(binds: ["amount"], approvalType: "payment") }')).toEqual([
+      'error invalid-approval Mutation.pay',
+    ]);
+  });
+
   it('warns about a mutation without @isAuthenticated', () => {
     expect(lint('type Query { a: Int } type Mutation { wipe: Boolean }')).toEqual(['warning unprotected-mutation Mutation.wipe']);
   });

@@ -17,7 +17,7 @@ describe('annotating a manifest with levels of several acr strings', () => {
     const document = 'query Vault { vault }';
     const manifest = parseManifest({ [sha256Hex(document)]: document }, 'm.json', schema);
     expect(formatAnnotationsMarkdown(annotateManifest(schema, buildPolicyTable(schema, ladder), manifest)).split('\n')[2]).toBe(
-      '| Vault | query | HIGH within 300 s | loa-3 loa-4 | 300 | `Query.vault` |',
+      '| Vault | query | HIGH within 300 s | loa-3 loa-4 | 300 | `Query.vault` |  |',
     );
   });
 });
