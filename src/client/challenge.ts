@@ -1,10 +1,14 @@
 import { customFetch, protectedResourceRequest, WWWAuthenticateChallengeError, type WWWAuthenticateChallenge } from 'oauth4webapi';
+import type { AuthorizationDetail } from './stepUpRequest.js';
 
 /**
  * What a response asks of the caller, read from the response alone:
  * - `step-up`: the token is too weak or too old (`STEP_UP_REQUIRED`, RFC 9470 `insufficient_user_authentication`);
  * - `sign-in`: there was no token, or it was refused (`UNAUTHENTICATED`, RFC 6750 `invalid_token`);
  * - `impossible`: this user cannot step up (`STEP_UP_IMPOSSIBLE`): asking again would loop.
+ *
+ * A call bound to its arguments (`APPROVAL_REQUIRED`, `insufficient_authorization`) is a `step-up` whose
+ * `authorizationDetails` say what the user must approve (RFC 9396); a step-up challenge may carry them too.
  */
 export interface StepUpChallenge {
   readonly kind: 'step-up' | 'sign-in' | 'impossible';
@@ -18,6 +22,11 @@ export interface StepUpChallenge {
   readonly forceLogin: boolean;
   /** For humans: `error_description`, or the first error's message. */
   readonly message?: string;
+  /**
+   * RFC 9396 `authorization_details` the new token must carry: the user's approval of this exact call, from
+   * the header's `authorization_remediation` or the body's `authorizationDetails`. Absent when none is asked.
+   */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 interface ErrorLike {
@@ -53,7 +62,33 @@ function errorsOf(body: unknown): ErrorLike[] {
 }
 
 /** The codes that make a challenge: a body without any of them is not parsed (most answers). */
-const CHALLENGE_CODES = /"(STEP_UP_REQUIRED|STEP_UP_IMPOSSIBLE|UNAUTHENTICATED)"/;
+const CHALLENGE_CODES = /"(STEP_UP_REQUIRED|STEP_UP_IMPOSSIBLE|UNAUTHENTICATED|APPROVAL_REQUIRED)"/;
+
+/** `authorization_remediation`: base64url of `{"authorization_details":[…]}` (draft-zehavi-oauth-rar-metadata). */
+function remediationDetails(value: string | undefined): AuthorizationDetail[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const base64 = value.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (char) => char.charCodeAt(0));
+    return detailsOf((JSON.parse(new TextDecoder().decode(bytes)) as { authorization_details?: unknown }).authorization_details);
+  } catch {
+    return undefined;
+  }
+}
+
+function detailsOf(value: unknown): AuthorizationDetail[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.every((detail) => detail !== null && typeof detail === 'object' && typeof (detail as { type?: unknown }).type === 'string')
+    ? (value as AuthorizationDetail[])
+    : undefined;
+}
+
+/** The approvals the errors name, each once. */
+function bodyDetails(errors: readonly ErrorLike[]): AuthorizationDetail[] | undefined {
+  const all = errors.flatMap((error) => detailsOf(error.extensions?.['authorizationDetails']) ?? []);
+  const unique = [...new Map(all.map((detail) => [JSON.stringify(detail), detail])).values()];
+  return unique.length === 0 ? undefined : unique;
+}
 
 async function jsonOf(response: Response): Promise<unknown> {
   if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '') || response.bodyUsed) return undefined;
@@ -114,13 +149,14 @@ export async function readChallenge(response: Response, body?: unknown): Promise
   const impossible = withCode(errors, 'STEP_UP_IMPOSSIBLE');
   if (impossible.length > 0) return { kind: 'impossible', ...strictest(impossible) };
 
-  const refused = withCode(errors, 'STEP_UP_REQUIRED');
-  if (error === 'insufficient_user_authentication' || refused.length > 0) {
+  const refused = [...withCode(errors, 'STEP_UP_REQUIRED'), ...withCode(errors, 'APPROVAL_REQUIRED')];
+  if (error === 'insufficient_user_authentication' || error === 'insufficient_authorization' || refused.length > 0) {
     const fromBody = strictest(refused);
     const headerAcrs = acrList(bearer?.parameters['acr_values']);
     const headerAge = bearer?.parameters['max_age'] === undefined ? undefined : Number(bearer.parameters['max_age']);
     const maxAge = headerAge !== undefined && Number.isInteger(headerAge) && headerAge >= 0 ? headerAge : fromBody.maxAge;
     const sameAcrs = refused.find((one) => one.extensions?.['acrValues'] === headerAcrs?.join(' '))?.extensions?.['requiredAcr'];
+    const authorizationDetails = remediationDetails(bearer?.parameters['authorization_remediation']) ?? bodyDetails(refused);
     return {
       kind: 'step-up',
       acrValues: headerAcrs ?? fromBody.acrValues,
@@ -129,6 +165,7 @@ export async function readChallenge(response: Response, body?: unknown): Promise
       // OIDC Core §3.1.2.1: max_age=0 is a new login, as `prompt=login` is.
       forceLogin: fromBody.forceLogin || maxAge === 0,
       message: description ?? fromBody.message,
+      ...(authorizationDetails === undefined ? {} : { authorizationDetails }),
     };
   }
 

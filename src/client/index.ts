@@ -2,8 +2,9 @@
  * `step-up-gateway/client`: what a browser app imports to answer the gateway's step-up challenges.
  * Framework-free, browser- and Node-compatible (no Node API); tokens live in the app's memory only.
  *
- * - `readChallenge(response)`: recognises `STEP_UP_REQUIRED`, a used one-time step-up, `UNAUTHENTICATED` and
- *   `STEP_UP_IMPOSSIBLE` from the response alone (RFC 9470 header and/or `errors[].extensions`).
+ * - `readChallenge(response)`: recognises `STEP_UP_REQUIRED`, a used one-time step-up, `APPROVAL_REQUIRED` (the
+ *   user's approval of this call, RFC 9396), `UNAUTHENTICATED` and `STEP_UP_IMPOSSIBLE` from the response alone
+ *   (RFC 9470 header and/or `errors[].extensions`).
  * - `createStepUpFetch({ accessToken, stepUp })`: a `fetch` that steps up once for all the operations that
  *   fail together, then replays each exactly once.
  * - `createOidcStepUp({ issuer, clientId, redirectUri, mode, onTokens })`: a `stepUp` for any OpenID Provider
@@ -13,7 +14,8 @@
  */
 export { readChallenge, parseWwwAuthenticate, type StepUpChallenge } from './challenge.js';
 export { createStepUpFetch, type StepUpFetchOptions } from './stepUpFetch.js';
-export { covers, type FetchLike, type PendingOperation, type StepUpRequest } from './stepUpRequest.js';
+export { covers, type AuthorizationDetail, type FetchLike, type PendingOperation, type StepUpRequest } from './stepUpRequest.js';
+export { assertApprovalsGranted } from './approvals.js';
 export { createOidcStepUp, type OidcStepUp, type OidcStepUpOptions, type ResumedOperation, type StepUpTokens } from './oidc.js';
 export { assertStepUpSatisfied, type SatisfiedOptions } from './satisfied.js';
 export { handlePopupCallback, type MessageEventLike, type PopupLike, type StorageLike, type WindowLike } from './browser.js';

@@ -3,7 +3,8 @@ import { browserWindow, handlePopupCallback, type StorageLike, type WindowLike }
 import { StepUpError, StepUpNotSatisfied } from './errors.js';
 import { authorizeInPopup, type PopupOptions } from './popup.js';
 import { assertStepUpSatisfied } from './satisfied.js';
-import type { FetchLike, PendingOperation, StepUpRequest } from './stepUpRequest.js';
+import { assertApprovalsGranted } from './approvals.js';
+import type { AuthorizationDetail, FetchLike, PendingOperation, StepUpRequest } from './stepUpRequest.js';
 
 /** What a step-up produced. Kept by the app in memory (`onTokens`): never written to storage here. */
 export interface StepUpTokens {
@@ -13,6 +14,8 @@ export interface StepUpTokens {
   /** Seconds since the epoch, from `expires_in`; absent when the provider does not say. */
   readonly expiresAt?: number;
   readonly refreshToken?: string;
+  /** RFC 9396 §7: the approvals the token carries, as the token response says; checked to be exactly those asked. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 export interface OidcStepUpOptions {
@@ -136,8 +139,20 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
     // RFC 9470 §4 / OIDC Core §3.1.2.1: the challenge's parameters go to the provider as they came.
     if (asked.acrValues !== undefined && asked.acrValues.length > 0) params.set('acr_values', asked.acrValues.join(' '));
     if (asked.maxAge !== undefined) params.set('max_age', String(asked.maxAge));
-    if (asked.forceLogin) params.set('prompt', 'login');
+    // An approval is given by authenticating with the transaction in view (dynamic linking): a new login.
+    const approving = asked.authorizationDetails !== undefined && asked.authorizationDetails.length > 0;
+    if (asked.forceLogin || approving) params.set('prompt', 'login');
+    if (approving) params.set('authorization_details', JSON.stringify(asked.authorizationDetails));
     if (options.resource !== undefined) params.set('resource', options.resource);
+    // RFC 9126: a provider that offers PAR gets the request by back channel, the browser only a request_uri.
+    if (approving && as.pushed_authorization_request_endpoint !== undefined) {
+      const pushed = await oauth.pushedAuthorizationRequest(as, client, oauth.None(), params, http);
+      const { request_uri: requestUri } = await oauth.processPushedAuthorizationResponse(as, client, pushed);
+      const short = new URL(as.authorization_endpoint);
+      short.searchParams.set('client_id', options.clientId);
+      short.searchParams.set('request_uri', requestUri);
+      return { url: short, flow };
+    }
     return { url, flow };
   }
 
@@ -162,7 +177,9 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
     const claims = oauth.getValidatedIdTokenClaims(result)!;
     const at = now();
     assertStepUpSatisfied(flow.request, claims, { startedAt: flow.startedAt, now: at, clockSkew });
+    const granted = assertApprovalsGranted(flow.request, result);
     const tokens: StepUpTokens = {
+      ...(granted === undefined ? {} : { authorizationDetails: granted }),
       accessToken: result.access_token,
       idTokenClaims: claims,
       ...(typeof result.expires_in === 'number' ? { expiresAt: at + result.expires_in } : {}),

@@ -38,6 +38,8 @@ export interface StepUpFetchOptions {
  * Never a loop: a challenge after the replay, `STEP_UP_IMPOSSIBLE`, and any other answer go back to the caller.
  * A used one-time step-up (`once`) is a `forceLogin` step-up; two operations that each need their own
  * one-time step-up share the login, so the second one's replay comes back challenged, to the app.
+ * A call that needs the user's approval (`insufficient_authorization`) is a step-up asking for those
+ * `authorizationDetails`; the replay is the identical request, so it matches what the user approved.
  */
 export function createStepUpFetch(options: StepUpFetchOptions): FetchLike {
   if (typeof options.accessToken !== 'function') throw new TypeError('"accessToken" option must be a function returning the current access token');
@@ -59,8 +61,12 @@ export function createStepUpFetch(options: StepUpFetchOptions): FetchLike {
       options.onChallenge?.(challenge, first);
       return first;
     }
-    const { kind, acrValues, maxAge, requiredAcr, forceLogin } = challenge;
-    await coordinator.satisfy({ kind, acrValues, maxAge, requiredAcr, forceLogin }, mark, pendingOf(request));
+    const { kind, acrValues, maxAge, requiredAcr, forceLogin, authorizationDetails } = challenge;
+    await coordinator.satisfy(
+      { kind, acrValues, maxAge, requiredAcr, forceLogin, ...(authorizationDetails === undefined ? {} : { authorizationDetails }) },
+      mark,
+      pendingOf(request),
+    );
     // The first answer is dropped unread beyond the clone: release it.
     await first.body?.cancel().catch(() => undefined);
     const second = await attempt(request);

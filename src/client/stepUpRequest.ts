@@ -1,3 +1,14 @@
+import { canonicalJson } from '../stepup/canonicalJson.js';
+
+/**
+ * One RFC 9396 `authorization_details` object: for the gateway, the approval of one call (`type`, `coordinate`,
+ * `arguments`), which the provider shows to the user and puts in the token.
+ */
+export interface AuthorizationDetail {
+  readonly type: string;
+  readonly [member: string]: unknown;
+}
+
 /** The `fetch` signature the adapters take and return (the platform's own `fetch` fits). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -32,6 +43,11 @@ export interface StepUpRequest {
    */
   readonly forceLogin: boolean;
   /**
+   * The approvals to ask for (RFC 9396 `authorization_details`, sent as they came): the provider shows them to
+   * the user, and the new token must carry exactly them. Absent when none is asked.
+   */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
+  /**
    * The operations waiting for this step-up. The array grows while the step-up is pending, as concurrent
    * failures join it: redirect mode saves it just before leaving the page.
    */
@@ -45,6 +61,9 @@ export interface StepUpRequest {
  */
 export function covers(done: Omit<StepUpRequest, 'operations'>, need: Omit<StepUpRequest, 'operations'>): boolean {
   if (need.forceLogin && !done.forceLogin) return false;
+  // An approval is of one call: only a step-up that asked for this very object brings it.
+  const asked = new Set((done.authorizationDetails ?? []).map(canonicalJson));
+  if ((need.authorizationDetails ?? []).some((detail) => !asked.has(canonicalJson(detail)))) return false;
   const wanted = need.acrValues;
   if (wanted !== undefined && (done.acrValues === undefined || !done.acrValues.every((acr) => wanted.includes(acr)))) return false;
   if (need.maxAge !== undefined && !done.forceLogin && (done.maxAge === undefined || done.maxAge > need.maxAge)) return false;

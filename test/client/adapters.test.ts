@@ -23,7 +23,8 @@ async function session() {
     accessToken: () => token,
     async stepUp(request: StepUpRequest) {
       stepUps.push(request);
-      token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'adapters' });
+      // As a provider answers: a new gold login carrying the approvals asked (RFC 9396).
+      token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'adapters', authorization_details: request.authorizationDetails });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChallenge } from '../../src/client/index.js';
-import { GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { transferApproval, GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
 
 const CAN_REAUTHENTICATE = 'https://authgear.com/claims/user/can_reauthenticate';
 const transfer = (repository: string) => `mutation { transferRepositoryOwnership(repositoryId: "${repository}", newOwner: "bob") { name } }`;
@@ -61,17 +61,58 @@ describe('readChallenge against the gateway', () => {
   });
 
   it('asks for a forced new login after a used one-time step-up', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'challenge-once' });
+    const token = await h.issuer.sign({
+      acr: GOLD,
+      auth_time: T0,
+      sid: 'challenge-once',
+      authorization_details: ['Repository:3', 'Repository:4'].map((id) => transferApproval(id, 'bob')),
+    });
     await post(transfer('Repository:3'), token);
     const response = await post(transfer('Repository:4'), token);
     expect(await readChallenge(response)).toMatchObject({ kind: 'step-up', acrValues: [GOLD], maxAge: 0, forceLogin: true });
   });
 
   it('asks for a forced new login from the body alone (once: true)', async () => {
-    const token = await h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'challenge-once-body' });
+    const token = await h.issuer.sign({
+      acr: GOLD,
+      auth_time: T0,
+      sid: 'challenge-once-body',
+      authorization_details: ['Repository:5', 'Repository:6'].map((id) => transferApproval(id, 'bob')),
+    });
     await post(transfer('Repository:5'), token);
     const response = await withoutHeader(await post(transfer('Repository:6'), token));
     expect(await readChallenge(response)).toMatchObject({ kind: 'step-up', maxAge: 0, forceLogin: true });
+  });
+
+  it('reads the approval a transfer needs from insufficient_authorization and its authorization_remediation', async () => {
+    const response = await post(transfer('Repository:1'), await h.issuer.sign({ acr: GOLD, auth_time: T0 }));
+    expect(await readChallenge(response)).toEqual({
+      kind: 'step-up',
+      acrValues: [GOLD],
+      maxAge: 300,
+      requiredAcr: 'HIGH',
+      forceLogin: false,
+      message: 'The user must approve this call of Mutation.transferRepositoryOwnership (authorization_details in the access token)',
+      authorizationDetails: [transferApproval('Repository:1', 'bob')],
+    });
+  });
+
+  it('reads the same approval from the body alone (APPROVAL_REQUIRED)', async () => {
+    const response = await withoutHeader(await post(transfer('Repository:1'), await h.issuer.sign({ acr: GOLD, auth_time: T0 })));
+    expect(await readChallenge(response)).toMatchObject({
+      kind: 'step-up',
+      acrValues: [GOLD],
+      authorizationDetails: [transferApproval('Repository:1', 'bob')],
+    });
+  });
+
+  it('reads the approval beside the step-up when the level is unmet too', async () => {
+    const response = await post(transfer('Repository:2'), await h.issuer.sign({ acr: SILVER, auth_time: T0 }));
+    expect(await readChallenge(response)).toMatchObject({
+      kind: 'step-up',
+      acrValues: [GOLD],
+      authorizationDetails: [transferApproval('Repository:2', 'bob')],
+    });
   });
 
   it('recognises STEP_UP_IMPOSSIBLE on a 403 mutation', async () => {

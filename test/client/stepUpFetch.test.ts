@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStepUpFetch, type StepUpChallenge, type StepUpRequest } from '../../src/client/index.js';
-import { GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
+import { GOLD, SILVER, startHarness, T0, transferApproval, type Harness } from '../helpers/gateway.js';
 
 const CAN_REAUTHENTICATE = 'https://authgear.com/claims/user/can_reauthenticate';
 const UPDATE_EMAIL = 'mutation Update($email: String!) { updateEmail(email: $email) { email } }';
@@ -18,11 +18,21 @@ interface Sent {
   readonly token: string | undefined;
 }
 
+let logins = 0;
+/** What a provider answers a step-up with: a new gold login, carrying the approvals asked (RFC 9396). */
+const provider = (request: StepUpRequest) =>
+  h.issuer.sign({
+    acr: GOLD,
+    auth_time: T0,
+    sid: `stepped-up-${++logins}`,
+    ...(request.authorizationDetails === undefined ? {} : { authorization_details: request.authorizationDetails }),
+  });
+
 /**
- * A step-up fetch against the gateway whose `stepUp` swaps the token for `next()` (a gold one by default),
+ * A step-up fetch against the gateway whose `stepUp` swaps the token for `next(request)` (`provider` by default),
  * recording every request sent, every step-up asked and every challenge handed back.
  */
-function client(options: { token?: string; next?: () => Promise<string>; signIn?: boolean; stripHeader?: boolean } = {}) {
+function client(options: { token?: string; next?: (request: StepUpRequest) => Promise<string>; signIn?: boolean; stripHeader?: boolean } = {}) {
   let token = options.token;
   const sent: Sent[] = [];
   const stepUps: StepUpRequest[] = [];
@@ -31,7 +41,7 @@ function client(options: { token?: string; next?: () => Promise<string>; signIn?
     accessToken: () => token,
     async stepUp(request) {
       stepUps.push(request);
-      token = await (options.next ?? (() => h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'stepped-up' })))();
+      token = await (options.next ?? provider)(request);
     },
     onChallenge: (challenge) => void handedBack.push(challenge),
     ...(options.signIn === undefined ? {} : { signIn: options.signIn }),
@@ -114,17 +124,38 @@ describe('createStepUpFetch against the gateway', () => {
     ]);
   });
 
-  it('asks a forced new login after a used one-time step-up and the transfer runs', async () => {
-    const c = client({ token: await h.issuer.sign({ acr: GOLD, auth_time: T0 - 5, sid: 'once' }) });
+  it('asks a forced new login, with the approval of the next transfer, after a used one-time step-up, and the transfer runs', async () => {
+    const approvals = ['Repository:1', 'Repository:2'].map((id) => transferApproval(id, 'bob'));
+    const c = client({ token: await h.issuer.sign({ acr: GOLD, auth_time: T0 - 5, sid: 'once', authorization_details: approvals }) });
     const first = await c.run(TRANSFER, { id: 'Repository:1' });
     const second = await c.run(TRANSFER, { id: 'Repository:2' });
-    expect([first.status, second.status, c.stepUps.map((one) => [one.forceLogin, one.maxAge])]).toEqual([200, 200, [[true, 0]]]);
+    expect([first.status, second.status, c.stepUps.map((one) => [one.forceLogin, one.maxAge, one.authorizationDetails])]).toEqual([
+      200,
+      200,
+      [[true, 0, [transferApproval('Repository:2', 'bob')]]],
+    ]);
   });
 
-  it('hands a second used one-time step-up back when two transfers shared one login', async () => {
+  it('asks the approval a transfer needs and replays the identical request with the token that carries it', async () => {
+    const c = client({ token: await h.issuer.sign({ acr: GOLD, auth_time: T0 }) });
+    const { status } = await c.run(TRANSFER, { id: 'Repository:1' });
+    expect([status, c.stepUps.map((one) => one.authorizationDetails), c.sent[0]!.body === c.sent[1]!.body]).toEqual([
+      200,
+      [[transferApproval('Repository:1', 'bob')]],
+      true,
+    ]);
+  });
+
+  it('asks a second approval for a second concurrent transfer: one step-up each, one after the other', async () => {
     const c = client({ token: await silver() });
     const answers = await Promise.all([c.run(TRANSFER, { id: 'Repository:1' }), c.run(TRANSFER, { id: 'Repository:2' })]);
-    expect([answers.map((answer) => answer.status).sort(), c.stepUps.length, c.handedBack.map((one) => one.forceLogin)]).toEqual([[200, 401], 1, [true]]);
+    expect([answers.map((answer) => answer.status), c.stepUps.map((one) => one.authorizationDetails?.length), c.handedBack]).toEqual([[200, 200], [1, 1], []]);
+  });
+
+  it('replays once and hands the challenge back when the new token still lacks the approval', async () => {
+    const c = client({ token: await silver(), next: () => h.issuer.sign({ acr: GOLD, auth_time: T0, sid: 'no-approval' }) });
+    const { status } = await c.run(TRANSFER, { id: 'Repository:1' });
+    expect([status, c.sent.length, c.handedBack.map((one) => one.authorizationDetails)]).toEqual([401, 2, [[transferApproval('Repository:1', 'bob')]]]);
   });
 
   it('never calls stepUp for STEP_UP_IMPOSSIBLE and hands it to the app', async () => {
