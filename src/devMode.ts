@@ -28,6 +28,8 @@ export async function startDevMode(options: {
   issuer: string;
   origin: string;
   warn: (message: string) => void;
+  /** The served graph's approval types (`approvalType`), which the provider accepts as authorization_details. */
+  approvalTypes: readonly string[];
 }): Promise<DevMode> {
   const { config, devKey, issuer, origin, warn } = options;
   // Tokens from the provider's login pages and from `step-up-gateway token` are the same kind of token.
@@ -49,6 +51,7 @@ export async function startDevMode(options: {
       gateway: { clientSecret: secret },
     },
     log: warn,
+    authorizationDetailTypes: options.approvalTypes.length === 0 ? undefined : options.approvalTypes,
   });
   return { idp, demo, cors: createCors({ origins: [demo.origin], credentials: false }), introspectionClient: { id: 'guthib-gateway', secret } };
 }

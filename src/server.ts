@@ -214,7 +214,19 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const keys = signingKeys.keys;
 
   // Dev mode (no OIDC_ISSUER): its own provider at this origin and the demo app on another, loaded only then.
-  const dev = devKey === undefined ? undefined : await (await import('./devMode.js')).startDevMode({ config, devKey, issuer, origin, warn });
+  const dev =
+    devKey === undefined
+      ? undefined
+      : await (
+          await import('./devMode.js')
+        ).startDevMode({
+          config,
+          devKey,
+          issuer,
+          origin,
+          warn,
+          approvalTypes: [...new Set([...(federated?.current().policy ?? local!.policy).approvals.values()].map((binding) => binding.type))],
+        });
   routes.cors ??= dev?.cors;
   if (dev !== undefined) {
     routes.devProvider = {

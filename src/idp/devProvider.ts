@@ -14,6 +14,9 @@
  *   `amr`, `auth_time` and `sid`, copied from the authorization code or refresh token, so a refresh
  *   keeps the original authentication and back-channel logout can be matched to tokens.
  * - Introspection (RFC 7662) for the gateway's confidential client, back-channel logout (OIDC BCL 1.0).
+ * - Rich Authorization Requests (RFC 9396): the gateway's approvals are shown on the login page in words,
+ *   approved by signing in (or on a page of their own when no login is needed), and carried by the access
+ *   token of that one code exchange, never by a refreshed one.
  *
  * Never for production: fixed passwords and TOTP secrets, the dev signing key, everything in memory.
  */
@@ -22,6 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { interactionPolicyWithAcrBinding, LADDER, wireAcrOfThisRequest } from './acrBinding.js';
+import { richAuthorizationRequests } from './approvals.js';
 import { DEV_USERS } from './devUsers.js';
 import { createInteractions } from './interactions.js';
 import { escapeHtml, page, sendHtml } from './pages.js';
@@ -60,6 +64,12 @@ export interface DevProviderOptions {
   };
   /** Where provider errors are reported. Default `console.error`. */
   readonly log?: (message: string) => void;
+  /**
+   * RFC 9396 `authorization_details` types the provider accepts: the gateway's approval types (`approvalType`
+   * of `@isAuthenticated`). Each must be `{ type, coordinate, arguments }`; it is shown to the user on the
+   * login page, approved by signing in, and put in the access token. Default `["repository_transfer"]`.
+   */
+  readonly authorizationDetailTypes?: readonly string[];
 }
 
 export interface DevProvider {
@@ -81,6 +91,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
   const webClientId = options.clients.web.clientId ?? 'guthib-web';
   const gatewayClientId = options.clients.gateway.clientId ?? 'guthib-gateway';
   const log = options.log ?? ((message: string) => console.error(message));
+  const approvalTypes = options.authorizationDetailTypes ?? ['repository_transfer'];
   if (!isAbsoluteUri(gatewayResource)) {
     throw new TypeError(`the resource indicator "${gatewayResource}" is not an absolute URI, which RFC 8707 requires`);
   }
@@ -130,6 +141,8 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
           client_id: webClientId,
           application_type: 'web',
           token_endpoint_auth_method: 'none', // public: PKCE (S256) is then required by default
+          // RFC 9396 §10: the authorization_details types this client may ask for (the gateway's approvals).
+          authorization_details_types: [...approvalTypes],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           redirect_uris: [...options.clients.web.redirectUris],
@@ -216,6 +229,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<De
             client.clientId === gatewayClientId && token.kind === 'AccessToken' && ([] as unknown[]).concat(token.aud).includes(gatewayAudience),
         },
         backchannelLogout: { enabled: true },
+        richAuthorizationRequests: richAuthorizationRequests(approvalTypes) as never,
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: (ctx, form) => {

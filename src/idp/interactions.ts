@@ -5,7 +5,8 @@ import type { InteractionResults } from 'oidc-provider';
 import { authenticator } from 'otplib';
 import { ACR, acrRank, requiredRank } from './acrBinding.js';
 import { DEV_USERS } from './devUsers.js';
-import { MAX_DAYS_AGO, otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
+import { approvalHtml, requestedApprovals } from './approvals.js';
+import { approvePage, MAX_DAYS_AGO, otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
 
 /**
  * The login interaction: password, then a TOTP code when gold is asked for. "Remember me" decides
@@ -31,7 +32,7 @@ export function createInteractions(provider: Provider) {
   const totp = authenticator.clone({ window: 1 }); // ±30 s of clock drift
 
   return async function handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const match = /^\/interaction\/([\w-]+)(?:\/(login|otp|abort))?$/.exec(pathname);
+    const match = /^\/interaction\/([\w-]+)(?:\/(login|otp|approve|abort))?$/.exec(pathname);
     const action = match?.[2];
     if (!match || (action === undefined ? req.method !== 'GET' : req.method !== 'POST')) {
       return sendHtml(res, 404, page('Not found', '<p>Not found.</p>'));
@@ -51,7 +52,17 @@ export function createInteractions(provider: Provider) {
       return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
     };
 
-    if (details.prompt.name === 'consent') return finish({ consent: { grantId: await grantAll(details) } }, true);
+    // What the gateway asks the user to approve (RFC 9396), shown in words on every page of this request.
+    const transaction = approvalHtml(requestedApprovals(details.params));
+    if (action === 'abort') {
+      return finish({ error: 'access_denied', error_description: 'End-User aborted the sign-in' });
+    }
+    if (details.prompt.name === 'consent') {
+      // Approvals: signing in with the transaction in view approved it; without a login in this request, a page asks.
+      const approving = transaction !== '' && (details.lastSubmission as { login?: unknown } | undefined)?.login === undefined;
+      if (approving && action !== 'approve') return sendHtml(res, 200, approvePage(uid, details.session?.accountId ?? '', transaction));
+      return finish({ consent: { grantId: await grantAll(details) } }, true);
+    }
     if (details.prompt.name !== 'login') return finish({ error: 'access_denied', error_description: 'unsupported prompt' });
 
     // Which level the request needs; unknown-only acr_values never get this far (the check throws).
@@ -59,15 +70,11 @@ export function createInteractions(provider: Provider) {
     const client = String(details.params['client_id']);
     const hint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : details.session?.accountId;
 
-    if (action === 'abort') {
-      return finish({ error: 'access_denied', error_description: 'End-User aborted the sign-in' });
-    }
-
-    if (action === undefined) {
+    if (action === undefined || action === 'approve') {
       const waiting = pending.get(uid);
       return waiting
-        ? sendHtml(res, 200, otpPage(uid, waiting.accountId))
-        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details)));
+        ? sendHtml(res, 200, otpPage(uid, waiting.accountId, undefined, transaction))
+        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details), undefined, '', transaction));
     }
 
     const form = await readForm(req);
@@ -80,11 +87,20 @@ export function createInteractions(provider: Provider) {
         return sendHtml(
           res,
           400,
-          passwordPage(uid, client, needsGold, username, form.has('remember'), `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`, daysAgo),
+          passwordPage(
+            uid,
+            client,
+            needsGold,
+            username,
+            form.has('remember'),
+            `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`,
+            daysAgo,
+            transaction,
+          ),
         );
       }
       if (!checkPassword(username, form.get('password') ?? '')) {
-        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', daysAgo));
+        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', daysAgo, transaction));
       }
       const remember = form.get('remember') === 'yes';
       if (needsGold) {
@@ -98,7 +114,7 @@ export function createInteractions(provider: Provider) {
     const waiting = pending.get(uid);
     if (!waiting) return redirect(res, `/interaction/${uid}`);
     if (!checkTotp(waiting.accountId, form.get('otp') ?? '')) {
-      return sendHtml(res, 401, otpPage(uid, waiting.accountId, 'That code is not valid. Try the current one.'));
+      return sendHtml(res, 401, otpPage(uid, waiting.accountId, 'That code is not valid. Try the current one.', transaction));
     }
     return finish({
       login: { accountId: waiting.accountId, acr: ACR.gold, amr: ['pwd', 'otp'], remember: waiting.remember, ts: epoch() - waiting.backdate },

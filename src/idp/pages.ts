@@ -6,10 +6,20 @@ const MAX_FORM_BYTES = 16 * 1024;
 /** The furthest back a dev sign-in may pretend to have happened ("days_ago" on the password page): ten years. */
 export const MAX_DAYS_AGO = 3650;
 
-export function passwordPage(uid: string, client: string, needsGold: boolean, username = '', remember = false, error?: string, daysAgo = ''): string {
+export function passwordPage(
+  uid: string,
+  client: string,
+  needsGold: boolean,
+  username = '',
+  remember = false,
+  error?: string,
+  daysAgo = '',
+  transaction = '',
+): string {
   return page(
     'Sign in',
     `<p>to <b>${escapeHtml(client)}</b>${needsGold ? ': this request needs a password and a one-time code' : ''}.</p>
+${transaction}
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${uid}/login">
 <label>Username <input name="username" value="${escapeHtml(username)}" autocomplete="username" required autofocus></label>
@@ -23,15 +33,27 @@ ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
   );
 }
 
-export function otpPage(uid: string, accountId: string, error?: string): string {
+export function otpPage(uid: string, accountId: string, error?: string, transaction = ''): string {
   return page(
     'One-time code',
     `<p>Enter the 6-digit code from the authenticator app of <b>${escapeHtml(accountId)}</b>.</p>
+${transaction}
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${uid}/otp">
 <label>Code <input name="otp" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus></label>
 <button type="submit">Verify</button>
 </form>
+<form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>`,
+  );
+}
+
+/** The approval page: the transaction in words, approved with a button (when no login is needed to approve it). */
+export function approvePage(uid: string, accountId: string, transaction: string): string {
+  return page(
+    'Approve',
+    `<p>Signed in as <b>${escapeHtml(accountId)}</b>.</p>
+${transaction}
+<form method="post" action="/interaction/${uid}/approve"><button type="submit">Approve</button></form>
 <form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>`,
   );
 }
@@ -42,6 +64,7 @@ export function page(title: string, body: string): string {
 <title>${escapeHtml(title)} · GutHib dev provider</title>
 <style>body{font:16px system-ui,sans-serif;max-width:22rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}
 input:not([type=checkbox]){display:block;width:100%;padding:.4rem;box-sizing:border-box}button{margin:.5rem 0;padding:.4rem 1rem}
+.approval{border:2px solid #06c;border-radius:.4rem;padding:0 .8rem;margin:1rem 0}.approval h2{font-size:1.05rem}.approval-note{font-size:.85rem}
 .error{color:#b00020}.dev{color:#666;font-size:.85rem}input.days{display:inline;width:4.5rem}.link{background:none;border:none;color:#06c;padding:0}</style>
 </head><body><main><h1>${escapeHtml(title)}</h1>
 ${body}

@@ -5,6 +5,9 @@ import { challengeParams, titleOf, WebClient } from '../helpers/browser.js';
 import { postGraphQL } from '../helpers/gateway.js';
 
 const TRANSFER = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:1", newOwner: "bob") { name owner { login } } }';
+/** `{"authorization_details":[…]}` of a challenge's `authorization_remediation`. */
+const remediationOf = (header: string | null) =>
+  JSON.parse(Buffer.from(/authorization_remediation="([^"]*)"/.exec(header ?? '')?.[1] ?? '', 'base64url').toString()) as { authorization_details: unknown[] };
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('the step-up loop against the embedded OpenID Provider', () => {
@@ -14,7 +17,7 @@ describe('the step-up loop against the embedded OpenID Provider', () => {
   });
   afterAll(() => gateway.close());
 
-  it('goes from a silver token to a challenge, to TOTP built only from the challenge, to a transfer', async () => {
+  it('goes from a silver token to a challenge, to TOTP and an approval built only from the challenge, to a transfer', async () => {
     const client = new WebClient(gateway.issuer);
 
     // 1. alice signs in with her password: silver.
@@ -23,21 +26,23 @@ describe('the step-up loop against the embedded OpenID Provider', () => {
     const silver = await first.finish(await client.password(first.landing, 'alice'));
     expect(decode(silver.access_token)).toMatchObject({ acr: 'urn:mace:incommon:iap:silver', amr: ['pwd'], aud: 'guthib-api' });
 
-    // 2. The transfer is refused with an RFC 9470 challenge.
+    // 2. The transfer is refused with an RFC 9470 challenge that names the approval it needs too.
     const refused = await postGraphQL(gateway.url, TRANSFER, { token: silver.access_token });
     expect([refused.status, refused.body.errors?.[0]?.extensions?.['code']]).toEqual([401, 'STEP_UP_REQUIRED']);
     const challenge = challengeParams(refused.headers.get('www-authenticate'));
     expect(challenge).toEqual({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '300' });
+    const { authorization_details: approval } = remediationOf(refused.headers.get('www-authenticate'));
 
-    // 3. A new authorization request made only from the challenge: password again, then TOTP.
-    const second = await client.authorize(challenge);
+    // 3. A new authorization request made only from the challenge: the transaction in words beside the password, then TOTP.
+    const second = await client.authorize({ ...challenge, prompt: 'login', authorization_details: JSON.stringify(approval) });
     expect(titleOf(second.landing)).toBe('Sign in');
+    expect(second.landing.kind === 'page' && second.landing.html).toContain('Approve: Transfer repository ownership');
     const afterPassword = await client.password(second.landing, 'alice');
     expect(titleOf(afterPassword)).toBe('One-time code');
     const gold = await second.finish(await client.totp(afterPassword, 'alice'));
-    expect(decode(gold.access_token)).toMatchObject({ acr: 'urn:mace:incommon:iap:gold', amr: ['pwd', 'otp'] });
+    expect(decode(gold.access_token)).toMatchObject({ acr: 'urn:mace:incommon:iap:gold', amr: ['pwd', 'otp'], authorization_details: approval });
 
-    // 4. The same operation now succeeds.
+    // 4. The same operation now succeeds, once.
     const done = await postGraphQL(gateway.url, TRANSFER, { token: gold.access_token });
     expect([done.status, done.body]).toEqual([200, { data: { transferRepositoryOwnership: { name: 'gut', owner: { login: 'bob' } } } }]);
   });
