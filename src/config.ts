@@ -91,6 +91,12 @@ export interface Config {
   readonly log: LogConfig;
   /** `reload`: what a federated graph's reload (file change, SIGHUP) may do. */
   readonly reload: ReloadConfig;
+  /**
+   * `approvals.tickets`: offer transaction tickets, the weaker proof of an approval for providers without
+   * Rich Authorization Requests (RFC 9396). Off by default. Signed with `STEP_UP_TICKET_SECRET` (at least 32
+   * bytes, shared by replicas; required with an issuer); in dev mode a secret of the process's own.
+   */
+  readonly approvals: { readonly tickets: boolean; readonly ticketSecret: string | undefined };
   /** `npm_lifecycle_event` is set: the process runs under `npm start`, whose npm passes on only SIGINT and SIGTERM. */
   readonly startedByNpm: boolean;
   /**
@@ -191,6 +197,7 @@ const FILE_KEYS = [
   'log',
   'metrics',
   'reload',
+  'approvals',
 ] as const;
 
 export interface ReloadConfig {
@@ -266,8 +273,26 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     log: logOf(file['log'], cwd),
     metrics: metricsOf(file['metrics']),
     reload: reloadOf(file['reload']),
+    approvals: approvalsOf(file['approvals'], env['STEP_UP_TICKET_SECRET'], issuer !== undefined),
     startedByNpm: env['npm_lifecycle_event'] !== undefined && env['npm_lifecycle_event'] !== '',
   });
+}
+
+function approvalsOf(value: unknown, secret: string | undefined, production: boolean): Config['approvals'] {
+  if (value === undefined) return { tickets: false, ticketSecret: undefined };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('config "approvals" must be an object { tickets? }');
+  const { tickets = false, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new TypeError(`config "approvals" has an unknown key "${unknown[0]}"`);
+  if (typeof tickets !== 'boolean') throw new TypeError('config "approvals.tickets" must be true or false');
+  const ticketSecret = secret === undefined || secret === '' ? undefined : secret;
+  if (tickets && ticketSecret !== undefined && Buffer.byteLength(ticketSecret, 'utf8') < 32) {
+    throw new TypeError('STEP_UP_TICKET_SECRET must be at least 32 bytes');
+  }
+  if (tickets && production && ticketSecret === undefined) {
+    throw new TypeError('config "approvals.tickets" needs STEP_UP_TICKET_SECRET (at least 32 bytes, the same on every replica)');
+  }
+  return { tickets, ticketSecret };
 }
 
 function reloadOf(value: unknown): ReloadConfig {

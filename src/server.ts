@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWTVerifyGetKey } from 'jose';
@@ -8,6 +9,7 @@ import { createRevocations } from './auth/revocations.js';
 import type { Config } from './config.js';
 import type { GraphDefinition } from './gateway/graph.js';
 import { createApollo } from './graphql/apollo.js';
+import { createTransactionTickets } from './graphql/tickets.js';
 import { makeStepUpSchema } from './graphql/stepUpSchema.js';
 import { createOnceLedger } from './graphql/once.js';
 import { buildPolicyTable, type PolicyTable } from './graphql/policyTable.js';
@@ -195,7 +197,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);
     const graph = federated === undefined ? local! : { gateway: federated.gateway, policyOf: (schema: GraphQLSchema) => policyOfSchema(federated!, schema) };
-    apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn, formatError: formatUpstreamError });
+    const tickets = config.approvals.tickets ? createTransactionTickets(config.approvals.ticketSecret ?? randomBytes(32).toString('base64url')) : undefined;
+    apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn, formatError: formatUpstreamError, tickets });
     await apollo.start();
   } catch (error) {
     await new Promise((done) => httpServer.close(done));

@@ -27,6 +27,12 @@ export interface StepUpChallenge {
    * the header's `authorization_remediation` or the body's `authorizationDetails`. Absent when none is asked.
    */
   readonly authorizationDetails?: readonly AuthorizationDetail[];
+  /**
+   * The gateway's transaction ticket (`transaction_ticket`, `extensions.transactionTicket`), when it offers them:
+   * sent back in `Step-Up-Ticket` with the replay, it stands for the approval after a new login, for providers
+   * without RFC 9396.
+   */
+  readonly transactionTicket?: string;
 }
 
 interface ErrorLike {
@@ -157,6 +163,8 @@ export async function readChallenge(response: Response, body?: unknown): Promise
     const maxAge = headerAge !== undefined && Number.isInteger(headerAge) && headerAge >= 0 ? headerAge : fromBody.maxAge;
     const sameAcrs = refused.find((one) => one.extensions?.['acrValues'] === headerAcrs?.join(' '))?.extensions?.['requiredAcr'];
     const authorizationDetails = remediationDetails(bearer?.parameters['authorization_remediation']) ?? bodyDetails(refused);
+    const ticket =
+      bearer?.parameters['transaction_ticket'] ?? refused.map((one) => one.extensions?.['transactionTicket']).find((value) => typeof value === 'string');
     return {
       kind: 'step-up',
       acrValues: headerAcrs ?? fromBody.acrValues,
@@ -166,6 +174,7 @@ export async function readChallenge(response: Response, body?: unknown): Promise
       forceLogin: fromBody.forceLogin || maxAge === 0,
       message: description ?? fromBody.message,
       ...(authorizationDetails === undefined ? {} : { authorizationDetails }),
+      ...(typeof ticket === 'string' ? { transactionTicket: ticket } : {}),
     };
   }
 

@@ -79,7 +79,8 @@ interface Flow {
   readonly codeVerifier: string;
   readonly state: string;
   readonly nonce: string;
-  readonly request: Omit<StepUpRequest, 'operations'>;
+  /** What the answer is checked against (without approvals when the provider cannot grant them: a new login instead). */
+  request: Omit<StepUpRequest, 'operations'>;
   readonly startedAt: number;
 }
 
@@ -140,9 +141,17 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
     if (asked.acrValues !== undefined && asked.acrValues.length > 0) params.set('acr_values', asked.acrValues.join(' '));
     if (asked.maxAge !== undefined) params.set('max_age', String(asked.maxAge));
     // An approval is given by authenticating with the transaction in view (dynamic linking): a new login.
-    const approving = asked.authorizationDetails !== undefined && asked.authorizationDetails.length > 0;
-    if (asked.forceLogin || approving) params.set('prompt', 'login');
+    // A provider that does not list the types as authorization_details_types_supported knows nothing of RFC 9396:
+    // the login alone is asked, and the gateway's transaction ticket (if it offers them) stands for the approval.
+    const supported = (as as { authorization_details_types_supported?: unknown }).authorization_details_types_supported;
+    const approving =
+      asked.authorizationDetails !== undefined &&
+      asked.authorizationDetails.length > 0 &&
+      Array.isArray(supported) &&
+      asked.authorizationDetails.every((detail) => supported.includes(detail.type));
+    if (asked.forceLogin || asked.authorizationDetails !== undefined) params.set('prompt', 'login');
     if (approving) params.set('authorization_details', JSON.stringify(asked.authorizationDetails));
+    else if (asked.authorizationDetails !== undefined) flow.request = { ...asked, authorizationDetails: undefined, forceLogin: true };
     if (options.resource !== undefined) params.set('resource', options.resource);
     // RFC 9126: a provider that offers PAR gets the request by back channel, the browser only a request_uri.
     if (approving && as.pushed_authorization_request_endpoint !== undefined) {

@@ -43,10 +43,16 @@ export async function toReplayable(input: string | URL | Request, init: RequestI
   return { url: input, init: rest, headers, body };
 }
 
-/** Sends it once, with this access token (RFC 6750 §2.1) or none. */
-export function send(fetch: (input: string | URL, init: RequestInit) => Promise<Response>, request: Replayable, token: string | undefined): Promise<Response> {
+/** Sends it once, with this access token (RFC 6750 §2.1) or none, and the gateway's transaction ticket when it gave one. */
+export function send(
+  fetch: (input: string | URL, init: RequestInit) => Promise<Response>,
+  request: Replayable,
+  token: string | undefined,
+  ticket?: string,
+): Promise<Response> {
   const headers = new Headers(request.headers);
   if (token !== undefined && token !== '') headers.set('authorization', `Bearer ${token}`);
+  if (ticket !== undefined) headers.set('step-up-ticket', ticket);
   return fetch(request.url, { ...request.init, headers, body: request.body });
 }
 

@@ -48,7 +48,7 @@ export function createStepUpFetch(options: StepUpFetchOptions): FetchLike {
   const signIn = options.signIn ?? true;
   const fetchOf = () => options.fetch ?? globalThis.fetch;
 
-  const attempt = async (request: Replayable) => send(fetchOf(), request, await options.accessToken());
+  const attempt = async (request: Replayable, ticket?: string) => send(fetchOf(), request, await options.accessToken(), ticket);
 
   return async (input, init) => {
     const request = await toReplayable(input, init);
@@ -69,7 +69,8 @@ export function createStepUpFetch(options: StepUpFetchOptions): FetchLike {
     );
     // The first answer is dropped unread beyond the clone: release it.
     await first.body?.cancel().catch(() => undefined);
-    const second = await attempt(request);
+    // A transaction ticket (providers without RFC 9396) goes back with the one replay it was given for.
+    const second = await attempt(request, challenge.transactionTicket);
     const again = await readChallenge(second);
     if (again !== undefined) options.onChallenge?.(again, second);
     return second;

@@ -60,12 +60,16 @@ function confirmItsYou(request: StepUpRequest): Promise<void> {
   if (request.kind === 'sign-in' && request.operations.length === 0) return Promise.resolve();
   const needsCode = request.acrValues !== undefined && request.acrValues.every((acr) => strongest.acrs.includes(acr));
   const what = needsCode ? 'your password and a one-time code' : 'your password';
+  const approving = request.authorizationDetails !== undefined && request.authorizationDetails.length > 0;
   byId('confirm-why').textContent =
     request.kind === 'sign-in'
       ? `Sign in ${doing}.`
-      : request.forceLogin
-        ? `Each transfer needs its own confirmation: the last one was used by the previous transfer. Sign in again with ${what} ${doing}.`
-        : `Confirm it's you ${doing}: enter ${what}${request.maxAge === undefined ? '' : ` (a sign-in at most ${duration(request.maxAge)} old)`}.`;
+      : approving
+        ? // The provider shows the transaction itself: what the user approves is what the gateway checks.
+          `${doing.charAt(0).toUpperCase()}${doing.slice(1)}, approve exactly this at the provider: it shows you the transfer; enter ${what}.`
+        : request.forceLogin
+          ? `Each transfer needs its own confirmation: the last one was used by the previous transfer. Sign in again with ${what} ${doing}.`
+          : `Confirm it's you ${doing}: enter ${what}${request.maxAge === undefined ? '' : ` (a sign-in at most ${duration(request.maxAge)} old)`}.`;
   const dialog = byId('confirm');
   dialog.dataset['force'] = String(request.forceLogin);
   dialog.hidden = false;

@@ -14,6 +14,7 @@ import { maxDepthRule } from './limits/maxDepthRule.js';
 import { maxSelectionsRule } from './limits/maxSelectionsRule.js';
 import type { PolicyTable } from './policyTable.js';
 import { stepUpPlugin } from './plugin.js';
+import type { TransactionTickets } from './tickets.js';
 
 /** Milliseconds requests in flight may take to finish once shutdown begins; then their connections are closed. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -28,6 +29,8 @@ export function createApollo(
     httpServer: Server;
     apqCache: KeyValueCache<string> | undefined;
     warn: (message: string) => void;
+    /** Transaction tickets for approvals, when `approvals.tickets` is on. */
+    tickets?: TransactionTickets | undefined;
     /** The last word on every error: a subgraph's fault becomes the gateway's own code, with no upstream detail. */
     formatError: (formatted: GraphQLFormattedError, error: unknown, warn: (message: string) => void) => GraphQLFormattedError;
   },
@@ -59,7 +62,7 @@ export function createApollo(
       maxSelectionsRule(config.limits.maxSelections),
     ],
     plugins: [
-      stepUpPlugin<StepUpContext>('gateway' in graph ? graph.policyOf : graph.policy, { realm: config.realm }),
+      stepUpPlugin<StepUpContext>('gateway' in graph ? graph.policyOf : graph.policy, { realm: config.realm, tickets: options.tickets }),
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       // Answers depend on the caller's token, so they are never shared-cacheable: Apollo's cache-control

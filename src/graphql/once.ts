@@ -18,7 +18,7 @@ export interface OnceLedger {
    * Consumes an approval the token carries: true for the one call it serves. Keyed by the token (its `jti`, or
    * the digest of its claims when it has none) and the approval's canonical JSON, kept until the token expires.
    */
-  consumeApproval(principal: Principal, approval: AuthorizationDetail, now: number): Promise<boolean>;
+  consumeApproval(principal: Principal, approval: AuthorizationDetail, now: number, ticket?: { readonly jti: string; readonly exp: number }): Promise<boolean>;
 }
 
 export function createOnceLedger(state: SharedState): OnceLedger {
@@ -28,13 +28,20 @@ export function createOnceLedger(state: SharedState): OnceLedger {
       const until = (principal.authTime ?? now) + (requirement.maxAge ?? 0);
       return state.claim(`once:${event}\u0000${coordinate}`, Math.max(1, until - now + 1) * 1000);
     },
-    consumeApproval(principal, approval, now) {
+    consumeApproval(principal, approval, now, ticket) {
+      // A ticket is used once whatever token redeems it; a token's approval once per token.
       const jti = principal.claims.jti;
-      const token = typeof jti === 'string' && jti !== '' ? `jti:${principal.issuer ?? ''}\u0000${jti}` : `claims:${canonicalJson(principal.claims)}`;
+      const holder =
+        ticket !== undefined
+          ? `ticket:${ticket.jti}`
+          : typeof jti === 'string' && jti !== ''
+            ? `jti:${principal.issuer ?? ''}\u0000${jti}`
+            : `claims:${canonicalJson(principal.claims)}`;
       const key = createHash('sha256')
-        .update(`${token}\u0000${canonicalJson(approval)}`, 'utf8')
+        .update(`${holder}\u0000${canonicalJson(approval)}`, 'utf8')
         .digest('base64url');
-      return state.claim(`approval:${key}`, Math.max(1, principal.expiresAt - now + 1) * 1000);
+      const until = ticket === undefined ? principal.expiresAt : ticket.exp;
+      return state.claim(`approval:${key}`, Math.max(1, until - now + 1) * 1000);
     },
   };
 }

@@ -17,11 +17,17 @@ import { ATTRIBUTES, tracer } from '../ops/trace.js';
 import { approvalError, checkRequirement, consumedError, note, stateUnavailableError, verdictOf } from './enforce.js';
 import { gatewayError } from './errors.js';
 import { requirementsOfOperation } from './operationPolicy.js';
+import { TICKET_HEADER, ticketApproves, type TicketClaims, type TransactionTickets } from './tickets.js';
 import type { PolicyTable } from './policyTable.js';
 
 export interface StepUpPluginOptions {
   /** The `realm` auth-param of every `WWW-Authenticate` challenge (RFC 6750 §3). None when absent. */
   readonly realm?: string | undefined;
+  /**
+   * Transaction tickets, the weaker proof of an approval for providers without RFC 9396 (`tickets.ts`):
+   * challenges of bound calls carry one, and a retry may redeem it. Absent: approvals come from tokens only.
+   */
+  readonly tickets?: TransactionTickets | undefined;
 }
 
 /**
@@ -59,7 +65,7 @@ export function stepUpPlugin<TContext extends StepUpContext>(
       }
       if (operation.operation === 'query' && contextValue.stepUp?.wholeOperation !== true) return DONE;
       const span = tracer.startSpan('step-up.check', { attributes: { 'graphql.operation.type': operation.operation } });
-      return checkWholeOperation(requestContext, operation, tableOf(requestContext.schema), refusals).finally(() => {
+      return checkWholeOperation(requestContext, operation, tableOf(requestContext.schema), refusals, options.tickets).finally(() => {
         span.setAttribute(ATTRIBUTES.outcome, refusals.has(requestContext) ? 'refused' : 'allowed');
         span.end();
       });
@@ -78,7 +84,9 @@ export function stepUpPlugin<TContext extends StepUpContext>(
       const state = contextValue.stepUp;
       if (state === undefined || (state.unmet.length === 0 && state.insufficientScopes?.[0] === undefined && state.approvalsNeeded === undefined)) return DONE;
       const challenge = challengeHeader(state, tableOf(schema), options.realm);
-      if (challenge !== undefined) response.http.headers.set('www-authenticate', challenge);
+      const ticket = ticketsIssued.get(state);
+      if (challenge !== undefined)
+        response.http.headers.set('www-authenticate', ticket === undefined ? challenge : `${challenge}, transaction_ticket="${ticket}"`);
       return DONE;
     },
   };
@@ -93,6 +101,8 @@ export function stepUpPlugin<TContext extends StepUpContext>(
 // Settled once, shared by every request: a settled promise is never changed by those who await it.
 const DONE: Promise<void> = Promise.resolve();
 const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+/** The transaction ticket a refused request was given, by its step-up state. */
+const ticketsIssued = new WeakMap<object, string>();
 /** Refusals a new authorization can answer (HTTP 401); the others are 403. */
 const ANSWERABLE = new Set(['UNAUTHENTICATED', 'STEP_UP_REQUIRED', 'APPROVAL_REQUIRED']);
 
@@ -106,6 +116,7 @@ async function checkWholeOperation<TContext extends StepUpContext>(
   operation: OperationDefinitionNode,
   table: PolicyTable,
   refusals: WeakMap<object, GraphQLError[]>,
+  tickets: TransactionTickets | undefined,
 ): Promise<void> {
   const { contextValue, document, request, schema } = requestContext;
   const state = contextValue.stepUp;
@@ -126,14 +137,22 @@ async function checkWholeOperation<TContext extends StepUpContext>(
   const errors: GraphQLError[] = [];
   const refused: Array<{ key: string; requirement: Requirement }> = [];
   // Calls whose step-up is bound to their arguments and whose token carries the approval: consumed below.
-  const approvals: Array<{ selected: (typeof selection)[number]; approval: AuthorizationDetail }> = [];
+  const approvals: Array<{ selected: (typeof selection)[number]; approval: AuthorizationDetail; ticket?: TicketClaims }> = [];
+  // A transaction ticket sent back (providers without RFC 9396): checked against each bound call below.
+  const presented = tickets === undefined ? undefined : request.http?.headers.get(TICKET_HEADER);
+  const ticket = presented === undefined || presented === null ? undefined : tickets!.verify(presented, state.now);
   for (const selected of selection) {
     const where = { path: selected.path, nodes: selected.node, coordinate: selected.coordinate };
     const approval = operation.operation === 'mutation' && selected.path.length === 1 ? approvalOf(schema, table, selected, coercedVariables) : undefined;
     let alsoApproval = false;
     if (approval !== undefined) {
       const verdict = verdictOf(ladder, state, selected.requirement).kind;
+      const byTicket =
+        ticket !== undefined &&
+        state.caller.kind === 'principal' &&
+        ticketApproves(ticket, state.caller.principal.subject, state.caller.principal.authTime, approval);
       if (verdict === 'met' && carriesApproval(principalClaims(state), approval)) approvals.push({ selected, approval });
+      else if (verdict === 'met' && byTicket) approvals.push({ selected, approval, ticket });
       else if (verdict === 'met') {
         refused.push({ key: `${selected.path.join('.')}.`, requirement: selected.requirement });
         errors.push(approvalError(ladder, state, selected.requirement, approval, false, where));
@@ -154,6 +173,7 @@ async function checkWholeOperation<TContext extends StepUpContext>(
     if (!implied) errors.push(error);
   }
   if (errors.length > 0) {
+    if (tickets !== undefined) offerTicket(tickets, state, errors);
     refusals.set(requestContext, errors);
     return;
   }
@@ -180,12 +200,12 @@ async function checkWholeOperation<TContext extends StepUpContext>(
   }
   // Then the approvals, each consumed once across replicas: a replay, or a second alias of the call, is refused.
   const noted = new Map<object, AuthorizationDetail>();
-  for (const { selected, approval } of approvals) {
+  for (const { selected, approval, ticket: redeemed } of approvals) {
     if (errors.length > 0 || state.caller.kind !== 'principal') break;
     let consumed: boolean;
     try {
       if (state.ledger === undefined) throw new Error('no ledger');
-      consumed = await state.ledger.consumeApproval(state.caller.principal, approval, state.now);
+      consumed = await state.ledger.consumeApproval(state.caller.principal, approval, state.now, redeemed);
     } catch {
       throw stateUnavailableError();
     }
@@ -198,6 +218,7 @@ async function checkWholeOperation<TContext extends StepUpContext>(
       );
   }
   if (errors.length > 0) {
+    if (tickets !== undefined) offerTicket(tickets, state, errors);
     refusals.set(requestContext, errors);
     return;
   }
@@ -225,6 +246,26 @@ function approvalOf(
   } catch (error) {
     throw gatewayError('BAD_USER_INPUT', `The operation cannot be checked: ${(error as Error).message}`, { http: { status: 400 } });
   }
+}
+
+/**
+ * With tickets on, a refusal that names approvals offers one ticket for all of them: in the extensions of each
+ * error that names one (`transactionTicket`) and in the challenge (`transaction_ticket`). It lives as long as the
+ * strictest max age asked (300 s without one): the login it is redeemed with must come after it, within that.
+ */
+function offerTicket(tickets: TransactionTickets, state: StepUpState, errors: readonly GraphQLError[]): void {
+  const needed = state.approvalsNeeded ?? [];
+  if (needed.length === 0 || state.caller.kind !== 'principal') return;
+  const ages = needed.map((one) => one.requirement.maxAge).filter((age): age is number => age !== undefined && age > 0);
+  const ticket = tickets.issue(
+    state.caller.principal.subject,
+    needed.map((one) => one.detail),
+    state.now,
+    ages.length === 0 ? 300 : Math.min(...ages),
+  );
+  ticketsIssued.set(state, ticket);
+  for (const error of errors)
+    if (error.extensions['authorizationDetails'] !== undefined) (error.extensions as Record<string, unknown>)['transactionTicket'] = ticket;
 }
 
 function principalClaims(state: StepUpState): Readonly<Record<string, unknown>> | undefined {

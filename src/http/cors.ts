@@ -13,6 +13,7 @@ const ALLOWED_HEADERS = [
   'apollographql-client-name',
   'apollographql-client-version',
   'x-request-id',
+  'step-up-ticket',
 ];
 /** Response headers script may read: the RFC 9470 challenge above all. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, X-Request-Id';

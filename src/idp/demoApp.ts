@@ -5,7 +5,8 @@ import type { ServerResponse } from 'node:http';
  * person can sign in as alice, meet a challenge, step up with TOTP and transfer a repository.
  * On a challenge it builds the new authorization request from the WWW-Authenticate header (RFC 9470 §3:
  * `acr_values`, `max_age`), adding `prompt=login` when the refusal is a used one-time step-up
- * (`extensions.once`, `extensions.prompt`; OIDC Core §3.1.2.1).
+ * (`extensions.once`, `extensions.prompt`; OIDC Core §3.1.2.1), and the `authorization_details` of the
+ * challenge's `authorization_remediation` when the call needs the user's approval (RFC 9396).
  */
 export function sendDemoApp(res: ServerResponse, issuer: string): void {
   res.writeHead(200, {
@@ -90,11 +91,18 @@ async function run(op) {
   // instead of answering from its session with the same, used, auth_time (the client would loop).
   const once = (body.errors ?? []).find((error) => error.extensions?.once === true);
   if (once?.extensions.prompt) params.prompt = once.extensions.prompt;
-  $('challenge').hidden = !params.acr_values && !params.max_age;
+  // The call needs alice's approval of exactly these arguments: ask the provider for them (it shows them), with a login.
+  const remediation = /authorization_remediation="([^"]*)"/.exec(challenge ?? '')?.[1];
+  const approval = remediation ? JSON.parse(atob(remediation.replace(/-/g, '+').replace(/_/g, '/'))).authorization_details : undefined;
+  if (approval) { params.authorization_details = JSON.stringify(approval); params.prompt = 'login'; }
+  $('challenge').hidden = !params.acr_values && !params.max_age && !approval;
+  const asks = 'acr_values ' + (params.acr_values ?? '-') + ', max_age ' + (params.max_age ?? '-');
   $('why').textContent = once
-    ? 'This sign-in has already served its one-time step-up: each transfer needs a sign-in of its own. Sign in again (prompt ' + params.prompt + ', max_age ' + params.max_age + ').'
-    : 'The gateway asks for a stronger or fresher sign-in: acr_values ' + (params.acr_values ?? '-') + ', max_age ' + (params.max_age ?? '-') + '.';
-  $('stepup').textContent = once ? 'Sign in again and retry' : 'Step up and retry';
+    ? 'This sign-in has already served its one-time step-up: each transfer needs a sign-in of its own. Sign in again (prompt ' + params.prompt + ', max_age ' + params.max_age + ')' + (approval ? ' and approve this call: ' + JSON.stringify(approval.map((one) => one.arguments)) : '') + '.'
+    : approval
+      ? 'The gateway asks you to approve this call at the provider (' + JSON.stringify(approval.map((one) => one.arguments)) + '): ' + asks + '.'
+      : 'The gateway asks for a stronger or fresher sign-in: ' + asks + '.';
+  $('stepup').textContent = once ? 'Sign in again and retry' : approval ? 'Approve and retry' : 'Step up and retry';
   $('stepup').onclick = () => { sessionStorage.setItem('pending', op); authorize(params); };
   showWho();
 }

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
 import { startDevGateway } from '../helpers/devGateway.js';
-import { postGraphQL } from '../helpers/gateway.js';
+import { postGraphQL, transferApproval } from '../helpers/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -50,7 +50,10 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     context = await browser.newContext({ viewport: { width: 960, height: 640 } });
     authorizations = [];
     context.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/auth') authorizations.push(Object.fromEntries(new URL(request.url()).searchParams));
+      const { pathname, searchParams } = new URL(request.url());
+      // Plain authorization requests, and pushed ones (RFC 9126 PAR, which the client uses for approvals).
+      if (pathname === '/auth' && !searchParams.has('request_uri')) authorizations.push(Object.fromEntries(searchParams));
+      if (pathname === '/request' && request.method() === 'POST') authorizations.push(Object.fromEntries(new URLSearchParams(request.postData() ?? '')));
     });
   });
   afterEach(async () => {
@@ -93,7 +96,7 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     await page.waitForSelector('#banner.decayed');
   };
 
-  it('turns an old gold session into browsing, a password for the email, password and code for one transfer, a forced login for the next', async () => {
+  it('turns an old gold session into browsing, a password for the email, an approved login for one transfer, another for the next', async () => {
     const snap = shooter('cafe');
     const page = await context.newPage();
     // Fake timers running at the real pace, so that the banner can be shown five minutes later.
@@ -139,11 +142,19 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     await page.click('#transfer');
     await page.waitForSelector('#confirm:not([hidden])');
     expect(await page.textContent('#confirm-why')).toBe(
-      "Confirm it's you to transfer alice/gut to bob: enter your password and a one-time code (a sign-in at most 5 min old).",
+      'To transfer alice/gut to bob, approve exactly this at the provider: it shows you the transfer; enter your password and a one-time code.',
     );
     await snap(page, 'confirm-for-transfer');
     popup = await popupFrom(page, '#confirm-go');
-    expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '300' });
+    expect(authorizations.at(-1)).toMatchObject({
+      acr_values: 'urn:mace:incommon:iap:gold',
+      max_age: '300',
+      prompt: 'login',
+      authorization_details: JSON.stringify([transferApproval('Repository:1', 'bob')]),
+    });
+    // The provider shows alice the transaction itself, beside the password.
+    expect(await popup.textContent('.approval')).toBe('Approve: Transfer repository ownershipnew owner: bobrepository id: Repository:1');
+    await snap(popup, 'provider-approve-transfer');
     await popup.fill('input[name=username]', 'alice');
     await popup.fill('input[name=password]', alice.password);
     await popup.click('button[type=submit]');
@@ -157,18 +168,23 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     expect((await owners())['gut']).toBe('bob');
     await snap(page, 'transferred');
 
-    // 4. A second transfer with the same, seconds-old gold sign-in: used (once), so a new login is forced.
-    // auth_time has one-second resolution: the new login must land in a later second to be a new one.
+    // 4. A second transfer with the same, seconds-old gold sign-in: it approved gut only, so this one needs its
+    // own approval, with a new login. auth_time has one-second resolution: the new login must land in a later second.
     await page.waitForTimeout(1_100);
     await page.goto(`${gateway.demoUrl!}#/alice/website/settings`);
     await page.click('#transfer');
-    await page.waitForSelector('#confirm[data-force=true]:not([hidden])');
+    await page.waitForSelector('#confirm:not([hidden])');
     expect(await page.textContent('#confirm-why')).toBe(
-      'Each transfer needs its own confirmation: the last one was used by the previous transfer. Sign in again with your password and a one-time code to transfer alice/website to bob.',
+      'To transfer alice/website to bob, approve exactly this at the provider: it shows you the transfer; enter your password and a one-time code.',
     );
     await snap(page, 'confirm-again-for-second-transfer');
     popup = await popupFrom(page, '#confirm-go');
-    expect(authorizations.at(-1)).toMatchObject({ acr_values: 'urn:mace:incommon:iap:gold', max_age: '0', prompt: 'login' });
+    expect(authorizations.at(-1)).toMatchObject({
+      acr_values: 'urn:mace:incommon:iap:gold',
+      prompt: 'login',
+      authorization_details: JSON.stringify([transferApproval('Repository:2', 'bob')]),
+    });
+    expect(await popup.textContent('.approval')).toContain('repository id: Repository:2');
     // The provider's gold session is seconds old, and still it asks for the password and a new code.
     await popup.fill('input[name=username]', 'alice');
     await popup.fill('input[name=password]', alice.password);
@@ -225,5 +241,38 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
     );
     await snap(page, 'not-transferred');
     expect((await owners())['gut']).toBe('alice');
+  }, 60_000);
+
+  it('refuses a transfer whose new owner a page script swapped after alice approved it, and gut keeps its owner', async () => {
+    const snap = shooter('swapped');
+    const page = await context.newPage();
+    // A script in the page (or anything on the way) rewrites the transfer that carries the approved token: bob becomes mallory.
+    let swapped = 0;
+    await page.route(gateway.url, async (route) => {
+      const request = route.request();
+      const body = request.postData() ?? '';
+      const token = (await request.headerValue('authorization'))?.slice('Bearer '.length);
+      const approved = token !== undefined && JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}')['authorization_details'];
+      if (!body.includes('transferRepositoryOwnership') || !approved) return route.continue();
+      swapped++;
+      return route.continue({ postData: body.replace('"to":"bob"', '"to":"mallory"') });
+    });
+    await page.goto(gateway.demoUrl!);
+    await signInThreeMonthsAgo(page, async () => undefined);
+    await page.click('li[data-name=gut] a.settings');
+    await page.click('#transfer');
+    const popup = await popupFrom(page, '#confirm-go');
+    expect(await popup.textContent('.approval')).toContain('new owner: bob');
+    await popup.fill('input[name=username]', 'alice');
+    await popup.fill('input[name=password]', alice.password);
+    await popup.click('button[type=submit]');
+    await popup.fill('input[name=otp]', code(0));
+    await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
+    await page.waitForFunction(() => document.getElementById('result')!.textContent!.startsWith('Not transferred'));
+    expect(await page.textContent('#result')).toBe(
+      'Not transferred: The user must approve this call of Mutation.transferRepositoryOwnership (authorization_details in the access token)',
+    );
+    await snap(page, 'swapped-refused');
+    expect([swapped, (await owners())['gut']]).toEqual([1, 'alice']);
   }, 60_000);
 });

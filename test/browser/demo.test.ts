@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
 import { startDevGateway } from '../helpers/devGateway.js';
+import { transferApproval } from '../helpers/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -55,6 +56,8 @@ describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', ()
     expect(await page.textContent('#why')).toContain('acr_values urn:mace:incommon:iap:gold, max_age 300');
 
     await page.click('#stepup');
+    // The provider shows the transaction beside the password: the transfer of Repository:1 to bob.
+    expect(await page.textContent('.approval')).toBe('Approve: Transfer repository ownershipnew owner: bobrepository id: Repository:1');
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', DEV_USERS['alice']!.password);
     await page.click('button[type=submit]');
@@ -67,7 +70,7 @@ describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', ()
     expect(await page.textContent('#out')).toContain('"login": "bob"');
   }, 60_000);
 
-  it('asks a fresh gold session to sign in again for a second one-time transfer, and then transfers', async () => {
+  it('asks a fresh gold session to sign in again and approve a second transfer, and then transfers', async () => {
     const page = await browser.newPage();
     const home = `${gateway.issuer}/`;
     const signInWithTotp = async (totpAt: number) => {
@@ -91,20 +94,23 @@ describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', ()
     await signInWithTotp(Date.now());
     await page.waitForFunction(() => document.getElementById('out')!.textContent!.startsWith('HTTP 200'));
 
-    // The same fresh gold token again: used. The banner says so, and not "stronger or fresher".
+    // The same fresh gold token for another repository: it approved gut only. The page asks for this approval.
     await page.click('[data-op=transferWebsite]');
-    await page.waitForFunction(() => document.getElementById('out')!.textContent!.includes('max_age="0"'));
-    expect(await page.textContent('#why')).toMatch(/^This sign-in has already served its one-time step-up/);
+    await page.waitForFunction(() => document.getElementById('out')!.textContent!.includes('insufficient_authorization'));
+    expect(await page.textContent('#why')).toMatch(
+      /^The gateway asks you to approve this call at the provider \(\[\{"newOwner":"bob","repositoryId":"Repository:2"\}\]\)/,
+    );
 
-    // A new authorization request that forces a new login: the provider asks for the password and a code
-    // again although its gold session is seconds old. auth_time has one-second resolution: the new login
-    // must land in a later second to be a new authentication.
+    // A new authorization request that forces a new login with the approval in view: the provider asks for the
+    // password and a code again although its gold session is seconds old. auth_time has one-second resolution:
+    // the new login must land in a later second to be a new authentication.
     await page.waitForTimeout(1_100);
     const [authorization] = await Promise.all([page.waitForRequest((request) => new URL(request.url()).pathname === '/auth'), page.click('#stepup')]);
     expect(Object.fromEntries(new URL(authorization.url()).searchParams)).toMatchObject({
       acr_values: 'urn:mace:incommon:iap:gold',
-      max_age: '0',
+      max_age: '300',
       prompt: 'login',
+      authorization_details: JSON.stringify([transferApproval('Repository:2', 'bob')]),
     });
     await page.waitForSelector('input[name=password]');
     await signInWithTotp(Date.now() + 30_000); // the current code is spent: the next one (window ±1)
