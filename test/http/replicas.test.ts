@@ -57,6 +57,19 @@ describe.skipIf(!hasRedisServer)('two gateway processes on one Redis', () => {
     expect([ok, refused]).toEqual([1, 49]);
   });
 
+  it('spends one approval once across both: 20 presentations of one token (one jti) from 20 logins, one transfer', async () => {
+    // Each presentation is a login of its own (another sid), so the one-time rule lets every one through:
+    // only the approval, consumed in Redis by token and details, stops the other 19.
+    const jti = crypto.randomUUID();
+    const approval = { authorization_details: [transferApproval('Repository:2', 'bob')] };
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => issuer.sign({ ...approval, jti, acr: GOLD, auth_time: now(), sid: `login-${i}` })));
+    const transfer = 'mutation { transferRepositoryOwnership(repositoryId: "Repository:2", newOwner: "bob") { name } }';
+    const answers = await Promise.all(tokens.map((token, i) => postGraphQL(i % 2 === 0 ? a.url : b.url, transfer, { token })));
+    const ok = answers.filter((answer) => answer.status === 200).length;
+    const used = answers.filter((answer) => answer.status === 401 && answer.body.errors?.[0]?.extensions?.['used'] === true).length;
+    expect([ok, used]).toEqual([1, 19]);
+  });
+
   it('fails closed with 503 SERVICE_UNAVAILABLE while Redis is away, serves anonymous callers, and recovers', async () => {
     const token = await issuer.sign({ ...APPROVED, acr: GOLD, auth_time: now(), sid: 'outage' });
     const port = Number(new URL(redis.url).port);
