@@ -22,15 +22,16 @@ describe('a one-time step-up (once: true)', () => {
   });
 
   // Following a used step-up's challenge as it is would return the same auth_time: the client would loop.
-  it('asks in the header of a used step-up for a new login with max_age="0"', async () => {
+  it('asks in the header of a used step-up for a new login with max_age="0", naming the approval the call needs with it', async () => {
     const token = await h.issuer.sign({ ...APPROVED, acr: GOLD, auth_time: T0, sid: 's5' });
     await h.post(transfer('Repository:1'), { token });
     const second = await h.post(transfer('Repository:2'), { token });
+    const remediation = Buffer.from(JSON.stringify({ authorization_details: [transferApproval('Repository:2', 'bob')] })).toString('base64url');
     expect(second.headers.get('www-authenticate')).toBe(
       'Bearer realm="guthib", error="insufficient_user_authentication", ' +
         'error_description="A new authentication at level HIGH is required", acr_values="' +
         GOLD +
-        '", max_age="0"',
+        `", max_age="0", authorization_remediation="${remediation}"`,
     );
   });
 
