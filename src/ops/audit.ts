@@ -49,13 +49,19 @@ function requirementFields(decision: Decision): Record<string, unknown> {
  * once, each mutation or one-time field a step-up let through), then the request line; and counts them.
  */
 export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer: { readonly status: number; readonly durationMs: number }): void {
+  ops.metrics?.requests.inc({ status: String(answer.status), operation_type: record.operationType ?? 'none' });
+  if (record.decisions.length === 0 && !ops.log.isLevelEnabled('info')) return;
+  // Each refused coordinate once per request (and each approval once), for the metrics and the audit trail alike.
   const seen = new Set<string>();
-  const operation = { name: record.operationName, type: record.operationType };
-  for (const decision of record.decisions) {
+  const decisions = record.decisions.filter((decision) => {
     const key = `${decision.coordinate}\n${decision.outcome}\n${decision.subgraph ?? ''}\n${decision.approval === undefined ? '' : JSON.stringify(decision.approval)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    ops.metrics?.decisions.inc({ coordinate: decision.coordinate, outcome: decision.outcome });
+    return !seen.has(key) && (seen.add(key), true);
+  });
+  if (ops.metrics !== undefined) for (const decision of decisions) ops.metrics.decisions.inc({ coordinate: decision.coordinate, outcome: decision.outcome });
+  // Nothing is built for a level that writes nothing: at `warn`, a request costs the metrics alone.
+  if (!ops.log.isLevelEnabled('info')) return;
+  const operation = { name: record.operationName, type: record.operationType };
+  for (const decision of decisions) {
     ops.log.info(
       {
         event: decision.outcome === 'ALLOWED' ? 'step_up.allowed' : 'step_up.refused',
@@ -72,7 +78,6 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
       decision.outcome === 'ALLOWED' ? `${decision.coordinate} allowed after a step-up` : `${decision.coordinate} refused: ${decision.outcome}`,
     );
   }
-  ops.metrics?.requests.inc({ status: String(answer.status), operation_type: record.operationType ?? 'none' });
   ops.log.info(
     {
       event: 'request',
