@@ -29,11 +29,15 @@ export function assertApprovalsGranted(
 /** `authorization_details` of a JWT access token's payload, read without verifying (the gateway verifies). */
 function claimOf(token: string): unknown {
   const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
+  return payload === undefined ? undefined : (base64urlJson(payload) as { authorization_details?: unknown } | undefined)?.authorization_details;
+}
+
+/** The JSON value of base64url text (no padding needed), with browser APIs only; `undefined` when it is not one. */
+export function base64urlJson(text: string): unknown {
   try {
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
     const bytes = Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (char) => char.charCodeAt(0));
-    return (JSON.parse(new TextDecoder().decode(bytes)) as { authorization_details?: unknown }).authorization_details;
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {
     return undefined;
   }

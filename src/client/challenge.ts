@@ -1,4 +1,5 @@
 import { customFetch, protectedResourceRequest, WWWAuthenticateChallengeError, type WWWAuthenticateChallenge } from 'oauth4webapi';
+import { base64urlJson } from './approvals.js';
 import type { AuthorizationDetail } from './stepUpRequest.js';
 
 /**
@@ -73,13 +74,7 @@ const CHALLENGE_CODES = /"(STEP_UP_REQUIRED|STEP_UP_IMPOSSIBLE|UNAUTHENTICATED|A
 /** `authorization_remediation`: base64url of `{"authorization_details":[…]}` (draft-zehavi-oauth-rar-metadata). */
 function remediationDetails(value: string | undefined): AuthorizationDetail[] | undefined {
   if (value === undefined) return undefined;
-  try {
-    const base64 = value.replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (char) => char.charCodeAt(0));
-    return detailsOf((JSON.parse(new TextDecoder().decode(bytes)) as { authorization_details?: unknown }).authorization_details);
-  } catch {
-    return undefined;
-  }
+  return detailsOf((base64urlJson(value) as { authorization_details?: unknown } | undefined)?.authorization_details);
 }
 
 function detailsOf(value: unknown): AuthorizationDetail[] | undefined {
