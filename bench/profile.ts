@@ -7,7 +7,9 @@
  * code that called them; what no such frame called is "node internals"), and is divided by the requests
  * served: µs/request per file, per package, and per function of src/ and examples/.
  * Env: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (10),
- *      BENCH_PROFILE_INTERVAL (100 µs), BENCH_QUERY (main | <n> protected fields, e.g. 100).
+ *      BENCH_PROFILE_INTERVAL (100 µs), BENCH_QUERY (main | <n> protected fields, e.g. 100),
+ *      BENCH_PROFILE_SET (single | gateways: (G3) the stitched stack without enforcement beside (G4) this
+ *      gateway, federated, over bench/subgraphs.ts's two subgraph processes, with gateways.ts's query).
  * Usage: npx tsx bench/profile.ts   (profiles are kept in bench/results/profiles/, open them in Chrome DevTools)
  */
 import autocannon from 'autocannon';
@@ -18,6 +20,7 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
 import { startServer } from './spawn.js';
+import { startBackend, type Backend } from './subgraphs.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = num('BENCH_ROUNDS', 3);
@@ -31,13 +34,21 @@ const QUERY =
   FIELDS === undefined
     ? '{ repositories { name stars owner { login } } viewer { login email paymentMethods { last4 } } }'
     : `{ repositories { name } viewer { ${Array.from({ length: FIELDS }, (_, i) => `e${i}: email`).join(' ')} } }`;
-const SERVERS = ['apollo-plain', 'gateway'] as const;
+const GATEWAYS = process.env['BENCH_PROFILE_SET'] === 'gateways';
+const SERVERS = GATEWAYS ? (['federated-plain', 'federated'] as const) : (['apollo-plain', 'gateway'] as const);
+const GATEWAY_QUERY = '{ repositories { name stars owner { login } } viewer { login email } }';
 
 const keysFile = resolve(process.env['BENCH_KEYS_FILE'] ?? DEFAULT_KEYS_FILE);
 if (!existsSync(keysFile)) await generateKeys(keysFile);
 const dir = resolve(import.meta.dirname, 'results', 'profiles');
 mkdirSync(dir, { recursive: true });
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+const backend: Backend | undefined = GATEWAYS ? await startBackend({ cpu: PIN ? 0 : undefined }) : undefined;
+const backendEnv = backend && {
+  BENCH_SUPERGRAPH: backend.supergraphFile,
+  BENCH_IDENTITIES: await backend.writeStaticIdentities(),
+  BENCH_IDENTITY_KEY: backend.keyFile,
+};
 
 interface CallFrame {
   functionName: string;
@@ -112,10 +123,10 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const name of SERVERS) {
     const token = await mintToken(readKeys(keysFile), { sub: 'alice', acr: 'gold', authAge: 0, ttl: 3600 });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const body = JSON.stringify({ query: QUERY });
+    const body = JSON.stringify({ query: GATEWAYS ? GATEWAY_QUERY : QUERY });
     const file = resolve(dir, `${stamp}-${name}-${round}.cpuprofile`);
     const server = await startServer(name, {
-      env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file },
+      env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file, ...backendEnv },
       cpu: PIN ? 1 : undefined,
       probe: { body, headers },
     });
@@ -137,14 +148,17 @@ for (let round = 1; round <= ROUNDS; round++) {
       );
     } finally {
       await server.stop();
+      backend?.drainCount();
     }
   }
 }
 
 const [base, gw] = SERVERS.map((s) => results.get(s)!);
 const med = (runs: typeof base, pick: (r: (typeof base)[number]) => number) => median(runs!.map(pick));
-console.log(`\nquery: ${QUERY.length > 80 ? `${QUERY.slice(0, 77)}...` : QUERY}; medians of ${ROUNDS} rounds, µs per request\n`);
-console.log(`| | apollo-plain | gateway | Δ |\n|---|---:|---:|---:|`);
+await backend?.close();
+const query = GATEWAYS ? GATEWAY_QUERY : QUERY;
+console.log(`\nquery: ${query.length > 80 ? `${query.slice(0, 77)}...` : query}; medians of ${ROUNDS} rounds, µs per request\n`);
+console.log(`| | ${SERVERS[0]} | ${SERVERS[1]} | Δ |\n|---|---:|---:|---:|`);
 const row = (label: string, pick: (r: (typeof base)[number]) => number) => {
   const a = med(base, pick);
   const b = med(gw, pick);

@@ -87,10 +87,14 @@ export async function startServer(
     child,
     pid: child.pid!,
     async cpuUsage() {
-      const line = nextLine(5_000);
+      // Lines the server prints besides (its request log) are passed over, up to the CPU line.
+      lines.splice(0);
       child.kill('SIGUSR2');
-      const m = /^CPU (\d+) (\d+)/.exec(await line);
-      if (!m) throw new Error(`${name}: bad CPU line`);
+      let m: RegExpExecArray | null = null;
+      for (let read = 0; m === null; read++) {
+        if (read > 100_000) throw new Error(`${name}: no CPU line`);
+        m = /^CPU (\d+) (\d+)/.exec(await nextLine(5_000));
+      }
       return { user: Number(m[1]), system: Number(m[2]) };
     },
     async stop() {

@@ -43,8 +43,11 @@ export async function boundedAnswer(response: Response, options: AnswerOptions):
   if ((data === undefined || data === null || typeof data !== 'object') && !hasErrors) {
     throw new SubgraphFetchError(options.name, 'SUBGRAPH_BAD_RESPONSE', `${options.url} answered HTTP ${response.status} with neither data nor errors`);
   }
-  // Its top-level `extensions` (tracing, debug) are the subgraph's business, never the caller's.
-  const shaped = JSON.stringify(hasErrors ? { data, errors: errors.map((error: unknown) => maskError(error, options)) } : { data });
+  // Its top-level `extensions` (tracing, debug) are the subgraph's business, never the caller's. An answer
+  // without errors is handed over parsed: @graphql-tools/executor-http takes a `text()` that is not a string
+  // as the result itself, which spares writing the JSON again and parsing it a third time. Errors go as
+  // text, so that the executor makes its GraphQLErrors of them as it does of any answer.
+  const shaped = hasErrors ? JSON.stringify({ data, errors: errors.map((error: unknown) => maskError(error, options)) }) : { data };
   // What the executor reads of a response, and nothing else: a `Response` of its own costs ten times more.
   const status = response.status;
   const statusText = response.statusText;

@@ -30,6 +30,7 @@ export interface SubgraphRequest {
  * `extensions` are not covered (they choose no field and no argument).
  */
 export function requestDigest(request: SubgraphRequest): string {
-  const canonical = canonicalJson({ operationName: request.operationName ?? null, query: request.query ?? '', variables: request.variables ?? {} });
+  // The three members written in their RFC 8785 order by hand: the same bytes as canonicalJson of the object.
+  const canonical = `{"operationName":${JSON.stringify(request.operationName ?? null)},"query":${JSON.stringify(request.query ?? '')},"variables":${canonicalJson(request.variables ?? {})}}`;
   return createHash('sha256').update(canonical, 'utf8').digest('base64url');
 }

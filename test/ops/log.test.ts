@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +34,17 @@ describe('the dev-mode log line', () => {
       /^\[\d\d:\d\d:\d\d\] INFO: User\.paymentMethods refused: STEP_UP_REQUIRED event=step_up\.refused .*caller\.level=MEDIUM caller\.authAge=30 /,
     );
     expect(lines[0]).not.toContain('[object Object]');
+  });
+});
+
+describe('the JSON log', () => {
+  it('writes a line within the flush period though it gathers lines to write them together', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'log-')), 'gateway.log');
+    const logger = await createLogger({ level: 'info', destination: file, pretty: false }, false);
+    logger.info(REFUSAL, 'User.paymentMethods refused: STEP_UP_REQUIRED');
+    const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    expect(read()).toBe('');
+    await expect.poll(() => read(), { timeout: 2_000, interval: 50 }).toContain('"event":"step_up.refused"');
+    expect(read().trimEnd().split('\n')).toHaveLength(1);
   });
 });
