@@ -2,6 +2,7 @@ import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-i
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { execute, GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext } from '../graphql/context.js';
+import { gatewayError } from '../graphql/errors.js';
 import { checkRequirement, meets } from '../graphql/enforce.js';
 import { guardSchemaInPlace } from '../graphql/guard.js';
 import { buildPolicyTable, type PolicyEntry, type PolicyTable } from '../graphql/policyTable.js';
@@ -13,6 +14,7 @@ import { createEgressCheck, type EgressCheck } from './egress.js';
 import { withInheritedRequirements } from './inheritedPolicy.js';
 import { identityClaimsOf, type IdentitySigner } from './identity.js';
 import { planOf, prunedFor } from './operationPlan.js';
+import { readUnionReach, type UnionReach } from './unionReach.js';
 import { buildShapeSchema, reshape } from './prune.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
@@ -32,6 +34,8 @@ export interface GraphGeneration {
   readonly shapeSchema: GraphQLSchema;
   /** Checks each subgraph request against the caller's decisions before it is sent. */
   readonly egress: EgressCheck;
+  /** Where the supergraph's partial unions' members can come from; undefined when it has none. */
+  readonly unionReach: UnionReach | undefined;
 }
 
 export interface FederatedGraphOptions {
@@ -124,7 +128,14 @@ export function buildGeneration(
   // The shape schema is a copy made before the guards go on; the guards go on the stitched schema itself,
   // since a guarded copy would not share the planner's state about its types and would fetch more.
   const shapeSchema = buildShapeSchema(stitched);
-  return Object.freeze({ supergraphSdl, schema: guardSchemaInPlace(stitched, policy), policy, shapeSchema, egress: createEgressCheck(stitched, policy) });
+  return Object.freeze({
+    supergraphSdl,
+    schema: guardSchemaInPlace(stitched, policy),
+    policy,
+    shapeSchema,
+    egress: createEgressCheck(stitched, policy),
+    unionReach: readUnionReach(supergraph),
+  });
 }
 
 /**
@@ -177,11 +188,19 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     };
     const upstream = await execute({
       schema: generation.schema,
-      document: pruned.refusals.size === 0 ? requestContext.document : pruned.document,
+      document: pruned.refusals.size === 0 && !plan.narrowed ? requestContext.document : pruned.document,
       operationName: requestContext.operationName ?? undefined,
       variableValues: requestContext.request.variables,
       contextValue: { ...context, [SUBGRAPH_CALL]: call },
     });
+    // An error the executor marks critical is a plan it could not make for this supergraph (a `node` no type
+    // can resolve, an interface object no subgraph resolves): the operation fails whole, `data` null, as an
+    // error on a non-null root would, rather than answering partial data. The details go to the log.
+    const critical = upstream.errors?.filter((error) => error.extensions['CRITICAL_ERROR'] === true);
+    if (critical !== undefined && critical.length > 0) {
+      for (const error of critical) options.warn(`the operation cannot be planned over this supergraph: ${error.message}`);
+      return { data: null, errors: critical.map((error) => gatewayError('INTERNAL_SERVER_ERROR', error.message, { path: error.path, nodes: error.nodes })) };
+    }
     const challenges: ChallengeContext = {
       table: generation.policy,
       schema: generation.shapeSchema,
@@ -208,6 +227,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       variableValues: requestContext.request.variables,
       upstream: errors === upstream.errors ? upstream : { ...upstream, errors },
       refusals: pruned.refusals,
+      narrowed: plan.narrowed,
       // Made only for a refused field the answer reaches: it records the requirement for the challenge.
       refuse: (entry) =>
         checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),

@@ -3,10 +3,16 @@ import type { PolicyEntry } from '../graphql/policyTable.js';
 import type { GraphGeneration } from './federatedGraph.js';
 import { passedRequirement, type PassedRequirement } from './identity.js';
 import { inlineOperation, protectedEntries, prune, type Pruned } from './prune.js';
+import { narrowUnions } from './unionReach.js';
 
 /** What pruning an operation depends on, computed once per document and operation. */
 export interface OperationPlan {
+  /** The caller's operation, fragments inlined: what the answer is shaped by. */
   readonly inlined: DocumentNode;
+  /** What is planned and pruned: `inlined` without the members of partial unions its paths cannot reach (`unionReach.ts`). */
+  readonly planned: DocumentNode;
+  /** Whether `planned` differs from `inlined`: then the answer is always reshaped. */
+  readonly narrowed: boolean;
   /** The protected entries it may select: the caller's decision on each picks the pruned operation. */
   readonly entries: readonly PolicyEntry[];
   readonly pruned: Map<string, Pruned>;
@@ -26,10 +32,14 @@ export function planOf(generation: GraphGeneration, document: DocumentNode, oper
   let plan = byName.get(name);
   if (plan !== undefined) return plan;
   const inlined = inlineOperation(generation.schema, generation.policy, document, operationName);
+  const { document: planned, narrowed } =
+    generation.unionReach === undefined ? { document: inlined, narrowed: false } : narrowUnions(generation.schema, generation.unionReach, inlined);
   const claims = new WeakMap<Pruned, readonly PassedRequirement[]>();
   plan = {
     inlined,
-    entries: protectedEntries(generation.schema, generation.policy, inlined),
+    planned,
+    narrowed,
+    entries: protectedEntries(generation.schema, generation.policy, planned),
     pruned: new Map(),
     passedClaims(result) {
       let passed = claims.get(result);
@@ -48,7 +58,7 @@ export function prunedFor(generation: GraphGeneration, plan: OperationPlan, deci
   let pruned = plan.pruned.get(key);
   if (pruned === undefined) {
     const met = new Map(plan.entries.map((entry, index) => [entry, decisions[index]!]));
-    pruned = prune(generation.schema, generation.policy, plan.inlined, (entry) => met.get(entry) ?? false);
+    pruned = prune(generation.schema, generation.policy, plan.planned, (entry) => met.get(entry) ?? false, plan.narrowed);
     // Bounded, though an operation has at most 2^entries vectors and callers pick none of them freely.
     if (plan.pruned.size >= MAX_PRUNED_PER_OPERATION) plan.pruned.delete(plan.pruned.keys().next().value!);
     plan.pruned.set(key, pruned);

@@ -121,8 +121,11 @@ export function inlineOperation(schema: GraphQLSchema, table: PolicyTable, docum
   return { kind: Kind.DOCUMENT, definitions: [split as OperationDefinitionNode] };
 }
 
-/** Removes each protected field `decide` refuses from a document made by {@link inlineOperation}. */
-export function prune(schema: GraphQLSchema, table: PolicyTable, document: DocumentNode, decide: Decide): Pruned {
+/**
+ * Removes each protected field `decide` refuses from a document made by {@link inlineOperation}. With
+ * `reshaped` (the answer is reshaped whatever is refused), what reshaping needs is added even when nothing is.
+ */
+export function prune(schema: GraphQLSchema, table: PolicyTable, document: DocumentNode, decide: Decide, reshaped = false): Pruned {
   const typeInfo = new TypeInfo(schema);
   const path: string[] = [];
   const refusals = new Map<string, PolicyEntry>();
@@ -176,7 +179,7 @@ export function prune(schema: GraphQLSchema, table: PolicyTable, document: Docum
     }),
   );
   // Nothing refused: the operation goes upstream as it is inlined, with nothing added for reshaping.
-  return { document: refusals.size === 0 ? document : pruned, refusals, passed };
+  return { document: refusals.size === 0 && !reshaped ? document : pruned, refusals, passed };
 }
 
 /** A copy of `schema` with no resolvers, to reshape upstream data with the caller's operation. */
@@ -207,10 +210,12 @@ export async function reshape(options: {
   readonly variableValues: Readonly<Record<string, unknown>> | undefined;
   readonly upstream: ExecutionResult;
   readonly refusals: ReadonlyMap<string, PolicyEntry>;
+  /** The planned operation left out members of a partial union (`unionReach.ts`): their fields are `null`. */
+  readonly narrowed?: boolean | undefined;
   readonly refuse: (entry: PolicyEntry) => GraphQLError;
 }): Promise<ExecutionResult> {
   const { upstream, refusals } = options;
-  if (refusals.size === 0 || upstream.data === null || upstream.data === undefined) return upstream;
+  if ((refusals.size === 0 && options.narrowed !== true) || upstream.data === null || upstream.data === undefined) return upstream;
   const located: GraphQLError[] = [];
   const made = new Map<string, GraphQLError>();
   const fieldResolver: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _context, info) => {
