@@ -21,7 +21,7 @@
  * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 20), BENCH_ROUNDS (5), BENCH_CONNECTIONS (10),
  *      BENCH_PIN (1), BENCH_ONLY (comma list of name prefixes, e.g. "(G3),(G4)"), BENCH_HIVE_JWT
  *      (cached | plugin, see peers/hive/server.ts), BENCH_CHECKS (1; 0 skips the two checks),
- *      BENCH_QUIET_WAIT (5 s per run), BENCH_QUIET_BUDGET (60 s), BENCH_FOREIGN_MAX (0.1 cores: a run where other
+ *      BENCH_PAYLOAD (small | realistic, subgraphs.ts' GATEWAY_QUERIES), BENCH_QUIET_WAIT (5 s per run), BENCH_QUIET_BUDGET (60 s), BENCH_FOREIGN_MAX (0.1 cores: a run where other
  *      processes used more is measured again, same warm process), BENCH_RETRIES (2), BENCH_KEYS_FILE.
  * A goal is met only when every round meets it (each round's ratio between runs of that round); the report
  * prints the per-round ratios and the other processes' load beside each goal.
@@ -36,7 +36,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { startServer, type Running } from './spawn.js';
-import { startBackend, type Backend } from './subgraphs.js';
+import { GATEWAY_QUERIES, payloadFromEnv, startBackend, type Backend } from './subgraphs.js';
 
 for (const peer of ['hive', 'hive-router', 'apollo-gateway']) {
   const folder = resolve(import.meta.dirname, 'peers', peer);
@@ -55,7 +55,10 @@ const PIN = process.env['BENCH_PIN'] !== '0' && cpus().length >= 2;
 const CHECKS = process.env['BENCH_CHECKS'] !== '0';
 const HIVE_JWT = process.env['BENCH_HIVE_JWT'] ?? 'cached';
 
-const QUERY = '{ repositories { name stars owner { login } } viewer { login email } }';
+/** BENCH_PAYLOAD: `small` (default) or `realistic` (subgraphs.ts' GATEWAY_QUERIES). */
+const PAYLOAD = payloadFromEnv();
+const REALISTIC = PAYLOAD === 'realistic';
+const QUERY = GATEWAY_QUERIES[PAYLOAD];
 const EXPECTED = {
   repositories: [
     { name: 'gut', stars: 42, owner: { login: 'alice' } },
@@ -276,12 +279,13 @@ async function measure(round: number, server: Running, token: string, expectBody
   };
 }
 
+let reference: unknown;
 const started = Date.now();
 const machine = `${cpus().length}× ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 console.log(
   `machine: ${machine}; ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${DURATION}s per run, ${ROUNDS} rounds; ` +
     (PIN ? 'gateway pinned to CPU 1, subgraphs + autocannon on CPU 0' : 'no CPU pinning') +
-    `; hive JWT: ${HIVE_JWT}`,
+    `; hive JWT: ${HIVE_JWT}; payload: ${PAYLOAD}`,
 );
 try {
   for (let round = 1; round <= ROUNDS; round++) {
@@ -292,7 +296,9 @@ try {
       const server = await start(gateway, token);
       try {
         const first = await post(server.url, QUERY, token);
-        if (first.status !== 200 || first.body.errors !== undefined || JSON.stringify(first.body.data) !== JSON.stringify(EXPECTED)) {
+        // The realistic answer is checked against the first gateway's: every gateway must give the same data.
+        const expected = REALISTIC ? (reference ??= first.body.data) : EXPECTED;
+        if (first.status !== 200 || first.body.errors !== undefined || JSON.stringify(first.body.data) !== JSON.stringify(expected)) {
           throw new Error(`${gateway.name} answered ${first.status} ${first.text}`);
         }
         await autocannon({
@@ -436,6 +442,7 @@ writeFileSync(
         pinned: PIN,
         hiveJwt: HIVE_JWT,
         query: QUERY,
+        payload: PAYLOAD,
         dedupeInflight: false,
       },
       samples: Object.fromEntries(samples),

@@ -9,7 +9,8 @@
  * Env: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (10),
  *      BENCH_PROFILE_INTERVAL (100 µs), BENCH_QUERY (main | <n> protected fields, e.g. 100),
  *      BENCH_PROFILE_SET (single | gateways: (G3) the stitched stack without enforcement beside (G4) this
- *      gateway, federated, over bench/subgraphs.ts's two subgraph processes, with gateways.ts's query).
+ *      gateway, federated, over bench/subgraphs.ts's two subgraph processes, with gateways.ts's query),
+ *      BENCH_PAYLOAD (small | realistic: the gateway set's payload).
  * Usage: npx tsx bench/profile.ts   (profiles are kept in bench/results/profiles/, open them in Chrome DevTools)
  */
 import autocannon from 'autocannon';
@@ -20,7 +21,7 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
 import { startServer } from './spawn.js';
-import { startBackend, type Backend } from './subgraphs.js';
+import { GATEWAY_QUERIES, payloadFromEnv, startBackend, type Backend } from './subgraphs.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROUNDS = num('BENCH_ROUNDS', 3);
@@ -36,7 +37,7 @@ const QUERY =
     : `{ repositories { name } viewer { ${Array.from({ length: FIELDS }, (_, i) => `e${i}: email`).join(' ')} } }`;
 const GATEWAYS = process.env['BENCH_PROFILE_SET'] === 'gateways';
 const SERVERS = GATEWAYS ? (['federated-plain', 'federated'] as const) : (['apollo-plain', 'gateway'] as const);
-const GATEWAY_QUERY = '{ repositories { name stars owner { login } } viewer { login email } }';
+const GATEWAY_QUERY = GATEWAY_QUERIES[payloadFromEnv()];
 
 const keysFile = resolve(process.env['BENCH_KEYS_FILE'] ?? DEFAULT_KEYS_FILE);
 if (!existsSync(keysFile)) await generateKeys(keysFile);

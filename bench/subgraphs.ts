@@ -25,6 +25,26 @@ import { composeSupergraph } from '../src/federation/compose.js';
 import { LEGACY_IDENTITY_HEADER, LEGACY_IDENTITY_TYPE } from '../src/federation/identity.js';
 
 export const SUBGRAPH_NAMES = ['accounts', 'repositories'] as const;
+
+/**
+ * The federated benches' queries. `small`: the three-repository answer. `realistic` (the subgraphs started
+ * with GUTHIB_REPOSITORIES=100): 50 repositories joined to their owners in the other subgraph and back to
+ * each owner's 20 repositories, 1 000 repositories and 55 users in one answer (~45 KB).
+ */
+export const GATEWAY_QUERIES = {
+  small: '{ repositories { name stars owner { login } } viewer { login email } }',
+  realistic:
+    '{ repositories(first: 50) { name stars description owner { login name repositories { name stars } } } viewer { login email repositories { name } } }',
+} as const;
+export type Payload = keyof typeof GATEWAY_QUERIES;
+
+/** BENCH_PAYLOAD (small | realistic): which query, and for `realistic` the subgraphs' generated data. */
+export function payloadFromEnv(): Payload {
+  const payload = process.env['BENCH_PAYLOAD'] ?? 'small';
+  if (payload !== 'small' && payload !== 'realistic') throw new TypeError(`BENCH_PAYLOAD must be small or realistic; got ${payload}`);
+  if (payload === 'realistic') process.env['GUTHIB_REPOSITORIES'] = '100';
+  return payload;
+}
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 /** `subgraphIdentity.issuer`'s default, and the subgraphs' GATEWAY_ISSUER default. */
 export const IDENTITY_ISSUER = 'step-up-gateway';

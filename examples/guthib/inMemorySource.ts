@@ -21,6 +21,32 @@ export const GUTHIB_SEED: GutHibSeed = {
   paymentMethods: [{ __typename: 'PaymentMethod', key: '1', ownerLogin: 'alice', brand: 'Visa', last4: '4242' }],
 };
 
+/**
+ * A larger graph for benchmarks: the seed's users plus carol, dave and erin, and `repositories` generated
+ * repositories spread over those five owners (the seed's own three are left out).
+ */
+export function generatedSeed(repositories: number): GutHibSeed {
+  const more = ['carol', 'dave', 'erin'].map((login): UserRecord => ({
+    __typename: 'User',
+    login,
+    name: login[0]!.toUpperCase() + login.slice(1),
+    email: `${login}@guthib.example`,
+  }));
+  const users = [...GUTHIB_SEED.users, ...more];
+  return {
+    users,
+    repositories: Array.from({ length: repositories }, (_, i): RepositoryRecord => ({
+      __typename: 'Repository',
+      key: String(i + 1),
+      name: `project-${i + 1}`,
+      ownerLogin: users[i % users.length]!.login,
+      description: i % 3 === 0 ? null : `Project number ${i + 1}`,
+      stars: (i * 37) % 101,
+    })),
+    paymentMethods: GUTHIB_SEED.paymentMethods,
+  };
+}
+
 /** The example graph in memory, copied from a seed so that each instance starts the same. */
 export function createInMemorySource(seed: GutHibSeed = GUTHIB_SEED): GutHibSource {
   const users = new Map(seed.users.map((user) => [user.login, { ...user }]));

@@ -10,6 +10,7 @@
  * (default `step-up-gateway`), GATEWAY_ACCEPT_LEGACY_IDENTITY (`1`: also accept the deprecated static
  * identities of gateways that cannot sign per request, as the bench's peers send; default off).
  */
+import { createInMemorySource, generatedSeed } from '../inMemorySource.js';
 import { GUTHIB_SUBGRAPH_NAMES, startGutHibSubgraph, type GutHibSubgraphName } from './index.js';
 
 const name = process.argv[2] as GutHibSubgraphName;
@@ -21,7 +22,11 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new TypeErro
 const jwksUrl = process.env['GATEWAY_JWKS_URL'];
 if (jwksUrl === undefined || jwksUrl === '') throw new TypeError('"GATEWAY_JWKS_URL" must name the gateway\'s identity JWKS');
 
+// GUTHIB_REPOSITORIES (bench/gateways.ts' realistic payload): that many generated repositories over five owners.
+const generated = process.env['GUTHIB_REPOSITORIES'];
+if (generated !== undefined && !/^[1-9]\d{0,3}$/.test(generated)) throw new TypeError(`"GUTHIB_REPOSITORIES" must be a count from 1 to 9999; got ${generated}`);
 const subgraph = await startGutHibSubgraph(name, {
+  ...(generated === undefined ? {} : { source: createInMemorySource(generatedSeed(Number(generated))) }),
   identity: {
     issuer: process.env['GATEWAY_ISSUER'] || 'step-up-gateway',
     jwksUrl,
