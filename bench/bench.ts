@@ -8,7 +8,7 @@
  * The machine may be shared: each run reports the CPU other processes used meanwhile (from /proc/stat), waits
  * (bounded) for a quiet moment before measuring, and measures again once if the run was noisy.
  *
- * Env: BENCH_SET (main | fields | all | baselines | gateways: see gateways.ts), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
+ * Env: BENCH_SET (main | fields | all | baselines | ops | gateways: see gateways.ts), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
  *      BENCH_DURATION (s, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10),
  *      BENCH_PIPELINING (1), BENCH_PIN (1: server on CPU 1, this process + autocannon on CPU 0),
  *      BENCH_SERVERS (comma list, default apollo-plain,yoga-generic-auth,apollo-shield; yoga-plain also exists),
@@ -95,7 +95,13 @@ const BASELINES: Scenario[] = [
     expected: EXPECTED_DATA,
   },
 ];
-const SETS: Record<string, Scenario[]> = { main: MAIN, fields: FIELDS, all: [...MAIN, ...FIELDS], baselines: BASELINES };
+// BENCH_SET=ops: what (3o) adds to (3), the log and the metrics apart.
+const OPS: Scenario[] = [
+  ...MAIN.filter((scenario) => scenario.name.startsWith('(3)') || scenario.name.startsWith('(3o)')),
+  { name: '(3l) gateway, token cached, info logging alone', server: 'gateway', env: { BENCH_OPS: 'log' }, query: QUERY, expected: EXPECTED_DATA },
+  { name: '(3m) gateway, token cached, metrics alone', server: 'gateway', env: { BENCH_OPS: 'metrics' }, query: QUERY, expected: EXPECTED_DATA },
+];
+const SETS: Record<string, Scenario[]> = { main: MAIN, fields: FIELDS, all: [...MAIN, ...FIELDS], baselines: BASELINES, ops: OPS };
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((prefix) => prefix.trim());
 const SCENARIOS = (SETS[process.env['BENCH_SET'] ?? 'main'] ?? MAIN).filter(
   (scenario) => ONLY === undefined || ONLY.some((prefix) => scenario.name.startsWith(prefix)),

@@ -10,7 +10,8 @@
  *      BENCH_PROFILE_INTERVAL (100 µs), BENCH_QUERY (main | <n> protected fields, e.g. 100),
  *      BENCH_PROFILE_SET (single | gateways: (G3) the stitched stack without enforcement beside (G4) this
  *      gateway, federated, over bench/subgraphs.ts's two subgraph processes, with gateways.ts's query),
- *      BENCH_PAYLOAD (small | realistic: the gateway set's payload).
+ *      BENCH_PAYLOAD (small | realistic: the gateway set's payload); BENCH_PROFILE_SET=ops: (3) beside
+ *      (3l), the single-server gateway without and with its info log.
  * Usage: npx tsx bench/profile.ts   (profiles are kept in bench/results/profiles/, open them in Chrome DevTools)
  */
 import autocannon from 'autocannon';
@@ -36,7 +37,8 @@ const QUERY =
     ? '{ repositories { name stars owner { login } } viewer { login email paymentMethods { last4 } } }'
     : `{ repositories { name } viewer { ${Array.from({ length: FIELDS }, (_, i) => `e${i}: email`).join(' ')} } }`;
 const GATEWAYS = process.env['BENCH_PROFILE_SET'] === 'gateways';
-const SERVERS = GATEWAYS ? (['federated-plain', 'federated'] as const) : (['apollo-plain', 'gateway'] as const);
+const OPS = process.env['BENCH_PROFILE_SET'] === 'ops';
+const SERVERS = GATEWAYS ? ['federated-plain', 'federated'] : OPS ? ['gateway', 'gateway+log'] : ['apollo-plain', 'gateway'];
 const GATEWAY_QUERY = GATEWAY_QUERIES[payloadFromEnv()];
 
 const keysFile = resolve(process.env['BENCH_KEYS_FILE'] ?? DEFAULT_KEYS_FILE);
@@ -126,8 +128,8 @@ for (let round = 1; round <= ROUNDS; round++) {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const body = JSON.stringify({ query: GATEWAYS ? GATEWAY_QUERY : QUERY });
     const file = resolve(dir, `${stamp}-${name}-${round}.cpuprofile`);
-    const server = await startServer(name, {
-      env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file, ...backendEnv },
+    const server = await startServer(name.replace('+log', ''), {
+      env: { BENCH_KEYS_FILE: keysFile, BENCH_PROFILE_FILE: file, ...backendEnv, ...(name.endsWith('+log') ? { BENCH_OPS: 'log' } : {}) },
       cpu: PIN ? 1 : undefined,
       probe: { body, headers },
     });

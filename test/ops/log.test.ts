@@ -47,4 +47,18 @@ describe('the JSON log', () => {
     await expect.poll(() => read(), { timeout: 2_000, interval: 50 }).toContain('"event":"step_up.refused"');
     expect(read().trimEnd().split('\n')).toHaveLength(1);
   });
+
+  it('redacts a token, an authorization header or a cookie should one ever be logged', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'log-')), 'gateway.log');
+    const logger = await createLogger({ level: 'info', destination: file, pretty: false }, false);
+    logger.info(
+      { authorization: 'Bearer a.b.c', token: 'a.b.c', headers: { authorization: 'Bearer d.e.f', cookie: 'session=1' }, caller: { token: 'g.h.i' } },
+      'oops',
+    );
+    logger.flush();
+    await expect.poll(() => (existsSync(file) ? readFileSync(file, 'utf8') : ''), { timeout: 2_000, interval: 50 }).toContain('"msg":"oops"');
+    const line = readFileSync(file, 'utf8');
+    expect(line).not.toMatch(/Bearer|a\.b\.c|d\.e\.f|g\.h\.i|session=1/);
+    expect(line.match(/\[redacted\]/g)).toHaveLength(5);
+  });
 });
