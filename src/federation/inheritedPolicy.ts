@@ -1,6 +1,6 @@
-import { isObjectType, Kind, parse, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { isObjectType, parse, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { PolicyEntry, PolicySource, PolicyTable } from '../graphql/policyTable.js';
-import { typesWithFields } from './compose.js';
+import { readJoins } from './joins.js';
 import { visitSelectedFields } from './selections.js';
 import { combine } from '../stepup/requirement.js';
 
@@ -100,53 +100,4 @@ export function fieldsOfSet(schema: GraphQLSchema, typeName: string, fieldSet: s
   const found: string[] = [];
   visitSelectedFields(schema, schema.getType(typeName), selectionSet, (coordinate) => void found.push(coordinate));
   return found;
-}
-
-interface Joins {
-  /** `Type.field` → its `@requires` field set (the union of every subgraph's). */
-  readonly requires: Map<string, string>;
-  /** `Type@GRAPH` → the key field sets that subgraph resolves the entity by. */
-  readonly keys: Map<string, string[]>;
-  /** The subgraphs (join__Graph values) that can resolve `Type.field`. */
-  servedBy(typeName: string, fieldName: string): readonly string[];
-}
-
-/** Reads `@join__type(graph:, key:)` and `@join__field(graph:, requires:)` from a supergraph's SDL. */
-function readJoins(supergraph: DocumentNode): Joins {
-  const requires = new Map<string, string>();
-  const keys = new Map<string, string[]>();
-  const typeGraphs = new Map<string, string[]>();
-  const fieldGraphs = new Map<string, string[]>();
-  const argument = (directive: ConstDirectiveNode, name: string): string | undefined => {
-    const value = directive.arguments?.find((arg) => arg.name.value === name)?.value;
-    return value?.kind === Kind.STRING ? value.value : value?.kind === Kind.ENUM ? value.value : value?.kind === Kind.BOOLEAN ? String(value.value) : undefined;
-  };
-  for (const definition of typesWithFields(supergraph)) {
-    const typeName = definition.name.value;
-    for (const directive of definition.directives ?? []) {
-      if (directive.name.value !== 'join__type') continue;
-      const graph = argument(directive, 'graph');
-      if (graph === undefined) continue;
-      typeGraphs.set(typeName, [...(typeGraphs.get(typeName) ?? []), graph]);
-      const key = argument(directive, 'key');
-      if (key !== undefined && argument(directive, 'resolvable') !== 'false')
-        keys.set(`${typeName}@${graph}`, [...(keys.get(`${typeName}@${graph}`) ?? []), key]);
-    }
-    for (const field of definition.fields ?? []) {
-      const coordinate = `${typeName}.${field.name.value}`;
-      for (const directive of field.directives ?? []) {
-        if (directive.name.value !== 'join__field') continue;
-        const graph = argument(directive, 'graph');
-        // An @external field is not served by the subgraph that declares it external.
-        if (graph !== undefined && argument(directive, 'external') !== 'true') fieldGraphs.set(coordinate, [...(fieldGraphs.get(coordinate) ?? []), graph]);
-        const set = argument(directive, 'requires');
-        if (set !== undefined) requires.set(coordinate, requires.has(coordinate) ? `${requires.get(coordinate)} ${set}` : set);
-      }
-    }
-  }
-  return {
-    requires,
-    keys,
-    servedBy: (typeName, fieldName) => fieldGraphs.get(`${typeName}.${fieldName}`) ?? typeGraphs.get(typeName) ?? [],
-  };
 }

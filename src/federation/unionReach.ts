@@ -13,6 +13,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { readJoins, type Joins } from './joins.js';
 
 /**
  * Where a union's members can come from, read from the supergraph: a union is partial when its subgraphs
@@ -22,74 +23,35 @@ import {
  * a subgraph the path does not go through.
  */
 export interface UnionReach {
-  /** `Type.field` → the subgraphs that resolve it (not `external`, not overridden away). */
-  readonly fieldGraphs: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Type → the subgraphs that define it (`@join__type`). */
-  readonly typeGraphs: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Types a subgraph can be asked for by key: below them the planner may resolve a field in any subgraph that has it. */
-  readonly entities: ReadonlySet<string>;
+  /** Where the supergraph's fields are resolved (`joins.ts`). */
+  readonly joins: Joins;
   /** Partial unions: union → subgraph → its members there. */
   readonly partialUnions: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
 }
 
 const argument = (directive: ConstDirectiveNode, name: string) => directive.arguments?.find((arg) => arg.name.value === name)?.value;
-const enumArgument = (directive: ConstDirectiveNode, name: string) => {
-  const value = argument(directive, name);
-  return value?.kind === Kind.ENUM ? value.value : undefined;
-};
-const isTrue = (directive: ConstDirectiveNode, name: string) => {
-  const value = argument(directive, name);
-  return value?.kind === Kind.BOOLEAN && value.value;
-};
 
 /** The supergraph's union reach, or undefined when it has no partial union (then nothing is ever narrowed). */
 export function readUnionReach(supergraph: DocumentNode): UnionReach | undefined {
-  const members = new Map<string, Map<string, Set<string>>>();
-  const typeGraphs = new Map<string, Set<string>>();
-  const fieldGraphs = new Map<string, Set<string>>();
-  const entities = new Set<string>();
-  for (const definition of supergraph.definitions) {
-    if (definition.kind === Kind.UNION_TYPE_DEFINITION) {
-      const byGraph = new Map<string, Set<string>>();
-      for (const directive of definition.directives ?? []) {
-        const graph = enumArgument(directive, 'graph');
-        if (graph === undefined) continue;
-        if (directive.name.value === 'join__type' && !byGraph.has(graph)) byGraph.set(graph, new Set());
-        const member = argument(directive, 'member');
-        if (directive.name.value === 'join__unionMember' && member?.kind === Kind.STRING) {
-          let set = byGraph.get(graph);
-          if (set === undefined) byGraph.set(graph, (set = new Set()));
-          set.add(member.value);
-        }
-      }
-      members.set(definition.name.value, byGraph);
-      continue;
-    }
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
-    const type = definition.name.value;
-    const graphs = new Set<string>();
-    for (const directive of definition.directives ?? []) {
-      if (directive.name.value !== 'join__type') continue;
-      const graph = enumArgument(directive, 'graph');
-      if (graph === undefined) continue;
-      graphs.add(graph);
-      const resolvable = argument(directive, 'resolvable');
-      if (argument(directive, 'key') !== undefined && !(resolvable?.kind === Kind.BOOLEAN && !resolvable.value)) entities.add(type);
-    }
-    typeGraphs.set(type, graphs);
-    for (const field of definition.fields ?? []) {
-      const joins = (field.directives ?? []).filter((directive) => directive.name.value === 'join__field' && enumArgument(directive, 'graph') !== undefined);
-      if (joins.length === 0) continue;
-      const resolving = joins.filter((directive) => !isTrue(directive, 'external') && !isTrue(directive, 'usedOverridden'));
-      fieldGraphs.set(`${type}.${field.name.value}`, new Set(resolving.map((directive) => enumArgument(directive, 'graph')!)));
-    }
-  }
   const partialUnions = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
-  for (const [union, byGraph] of members) {
+  for (const definition of supergraph.definitions) {
+    if (definition.kind !== Kind.UNION_TYPE_DEFINITION) continue;
+    const byGraph = new Map<string, Set<string>>();
+    for (const directive of definition.directives ?? []) {
+      const graph = argument(directive, 'graph');
+      if (graph?.kind !== Kind.ENUM) continue;
+      if (directive.name.value === 'join__type' && !byGraph.has(graph.value)) byGraph.set(graph.value, new Set());
+      const member = argument(directive, 'member');
+      if (directive.name.value === 'join__unionMember' && member?.kind === Kind.STRING) {
+        let set = byGraph.get(graph.value);
+        if (set === undefined) byGraph.set(graph.value, (set = new Set()));
+        set.add(member.value);
+      }
+    }
     const sets = [...byGraph.values()];
-    if (sets.some((set) => set.size !== sets[0]!.size || [...set].some((member) => !sets[0]!.has(member)))) partialUnions.set(union, byGraph);
+    if (sets.some((set) => set.size !== sets[0]!.size || [...set].some((member) => !sets[0]!.has(member)))) partialUnions.set(definition.name.value, byGraph);
   }
-  return partialUnions.size === 0 ? undefined : { fieldGraphs, typeGraphs, entities, partialUnions };
+  return partialUnions.size === 0 ? undefined : { joins: readJoins(supergraph), partialUnions };
 }
 
 /**
@@ -130,9 +92,9 @@ export function narrowUnions(schema: GraphQLSchema, reach: UnionReach, document:
       }
       let next: ReadonlySet<string> | undefined;
       if (isObjectType(parent)) {
-        const resolving = reach.fieldGraphs.get(`${parent.name}.${selection.name.value}`) ?? reach.typeGraphs.get(parent.name);
+        const resolving = new Set(reach.joins.plannedFrom(parent.name, selection.name.value));
         // From a root or an entity the planner may go to any subgraph that has the field; below a value type it stays.
-        if (resolving !== undefined) next = root || reach.entities.has(parent.name) ? resolving : intersect(candidates, resolving);
+        next = root || reach.joins.entities.has(parent.name) ? resolving : intersect(candidates, resolving);
       }
       const inner = walk(selection.selectionSet, type, next, false);
       if (inner !== selection.selectionSet) changed = true;
