@@ -1,17 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { composeSupergraph } from '../../src/federation/compose.js';
-import { startGateway, type Gateway } from '../../src/server.js';
-import { postGraphQL, T0 } from '../helpers/gateway.js';
-import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
-import { SILENT } from '../helpers/logs.js';
+import type { Gateway } from '../../src/server.js';
+import { postGraphQL } from '../helpers/gateway.js';
+import { startSupergraphGateway, type SupergraphGateway } from '../helpers/supergraphGateway.js';
 
 /**
  * Two behaviours of the federation gateway audit (graphql-hive/federation-gateway-audit) that the
@@ -88,36 +78,15 @@ const SUBGRAPHS = {
   },
 } as const;
 
-let issuer: TestIssuer;
 let gateway: Gateway;
-const servers: ApolloServer[] = [];
+let running: SupergraphGateway;
 const warnings: string[] = [];
 
 beforeAll(async () => {
-  const started = await Promise.all(
-    Object.entries(SUBGRAPHS).map(async ([name, { sdl, resolvers }]) => {
-      const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never }) });
-      servers.push(server);
-      const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-      return { name, url, sdl };
-    }),
-  );
-  issuer = await startTestIssuer({ now: () => T0 });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  const file = join(mkdtempSync(join(tmpdir(), 'compatibility-')), 'supergraph.graphql');
-  writeFileSync(file, composeSupergraph(started));
-  gateway = await startGateway(config, {
-    logger: SILENT,
-    warn: (message) => void warnings.push(message),
-    clock: () => T0,
-    supergraph: { kind: 'file', path: file, subgraphs: [] },
-  });
+  running = await startSupergraphGateway(SUBGRAPHS, { warn: (message) => void warnings.push(message) });
+  ({ gateway } = running);
 });
-afterAll(async () => {
-  await gateway.close();
-  await Promise.all(servers.map((server) => server.stop()));
-  await issuer.close();
-});
+afterAll(() => running.close());
 
 const ACTIONS = '{ actions { __typename ... on Common { label } ... on OnlyA { a } ... on OnlyB { b } } }';
 

@@ -1,18 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { composeSupergraph } from '../../src/federation/compose.js';
 import { stepUpSubgraphTypeDefs } from '../../src/federation/spec.js';
-import { startGateway, type Gateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
 import { GOLD, postGraphQL, T0 } from '../helpers/gateway.js';
-import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js';
-import { SILENT } from '../helpers/logs.js';
+import type { TestIssuer } from '../helpers/issuer.js';
+import { startSupergraphGateway, type SupergraphGateway } from '../helpers/supergraphGateway.js';
 
 /**
  * Federation's own semantics survive the step-up gateway: entity joins, @requires, @provides, entity
@@ -90,33 +81,14 @@ const SUBGRAPHS = {
 
 let issuer: TestIssuer;
 let gateway: Gateway;
-const servers: ApolloServer[] = [];
+let running: SupergraphGateway;
 const received: Array<{ subgraph: string; query: string }> = [];
 
 beforeAll(async () => {
-  const started = await Promise.all(
-    Object.entries(SUBGRAPHS).map(async ([name, { sdl, resolvers }]) => {
-      const server = new ApolloServer({
-        schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never }),
-        plugins: [{ requestDidStart: async ({ request }) => void received.push({ subgraph: name, query: request.query ?? '' }) }],
-      });
-      servers.push(server);
-      const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-      return { name, url, sdl };
-    }),
-  );
-  issuer = await startTestIssuer({ now: () => T0 });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience });
-  // A supergraph composed here, as rover or Hive would have: the gateway is given the SDL file.
-  const file = join(mkdtempSync(join(tmpdir(), 'semantics-')), 'supergraph.graphql');
-  writeFileSync(file, composeSupergraph(started));
-  gateway = await startGateway(config, { logger: SILENT, clock: () => T0, supergraph: { kind: 'file', path: file, subgraphs: [] } });
+  running = await startSupergraphGateway(SUBGRAPHS, { onRequest: (subgraph, query) => void received.push({ subgraph, query }) });
+  ({ gateway, issuer } = running);
 });
-afterAll(async () => {
-  await gateway.close();
-  await Promise.all(servers.map((server) => server.stop()));
-  await issuer.close();
-});
+afterAll(() => running.close());
 beforeEach(() => {
   received.length = 0;
 });
