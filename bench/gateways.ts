@@ -107,9 +107,7 @@ async function start(gateway: Gateway, token: string): Promise<Running> {
   return startServer(gateway.server, {
     env: {
       BENCH_KEYS_FILE: keysFile,
-      BENCH_SUPERGRAPH: backend.supergraphFile,
-      BENCH_IDENTITIES: await backend.writeStaticIdentities(),
-      BENCH_IDENTITY_KEY: backend.keyFile,
+      ...(await backend.gatewayEnv()),
       ...gateway.env,
     },
     cpu: PIN ? 1 : undefined,

@@ -39,9 +39,7 @@ try {
       const server = await startServer(file, {
         env: {
           BENCH_KEYS_FILE: keysFile,
-          BENCH_SUPERGRAPH: backend.supergraphFile,
-          BENCH_IDENTITIES: await backend.writeStaticIdentities(),
-          BENCH_IDENTITY_KEY: backend.keyFile,
+          ...(await backend.gatewayEnv()),
         },
         cpu: PIN ? 1 : undefined,
         probe: { body, headers },

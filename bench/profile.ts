@@ -47,11 +47,7 @@ const dir = resolve(import.meta.dirname, 'results', 'profiles');
 mkdirSync(dir, { recursive: true });
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 const backend: Backend | undefined = GATEWAYS ? await startBackend({ cpu: PIN ? 0 : undefined }) : undefined;
-const backendEnv = backend && {
-  BENCH_SUPERGRAPH: backend.supergraphFile,
-  BENCH_IDENTITIES: await backend.writeStaticIdentities(),
-  BENCH_IDENTITY_KEY: backend.keyFile,
-};
+const backendEnv = await backend?.gatewayEnv();
 
 interface CallFrame {
   functionName: string;

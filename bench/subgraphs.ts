@@ -74,6 +74,8 @@ export interface Backend {
   readonly subgraphs: ReadonlyArray<{ readonly name: SubgraphName; readonly url: string; readonly pid: number }>;
   /** Writes static identities (`{ accounts: jwt, repositories: jwt }`) to a file and returns its path. */
   writeStaticIdentities(claims?: Record<string, unknown>): Promise<string>;
+  /** What a gateway bench server is started with: the supergraph file, fresh static identities, the identity key. */
+  gatewayEnv(): Promise<Record<string, string>>;
   /** Reads and forgets what the subgraphs logged since the last call (the log files are truncated). */
   drain(): Received[];
   /** Counts and forgets the logged documents since the last call, without parsing them. */
@@ -170,7 +172,7 @@ export async function startBackend(options: { cpu?: number | undefined } = {}): 
     ftruncateSync(s.logFd, 0);
     return text;
   };
-  return {
+  const backend: Backend = {
     dir,
     keyFile,
     supergraphFile,
@@ -182,6 +184,9 @@ export async function startBackend(options: { cpu?: number | undefined } = {}): 
       const file = join(dir, `identities-${now}-${Math.random().toString(36).slice(2)}.json`);
       writeFileSync(file, JSON.stringify(identities));
       return file;
+    },
+    async gatewayEnv() {
+      return { BENCH_SUPERGRAPH: supergraphFile, BENCH_IDENTITIES: await backend.writeStaticIdentities(), BENCH_IDENTITY_KEY: keyFile };
     },
     drain() {
       return started.flatMap((s) =>
@@ -213,4 +218,5 @@ export async function startBackend(options: { cpu?: number | undefined } = {}): 
       jwks.server.close();
     },
   };
+  return backend;
 }
