@@ -178,7 +178,7 @@ export function prune(schema: GraphQLSchema, table: PolicyTable, document: Docum
       },
     }),
   );
-  // Nothing refused: the operation goes upstream as it is inlined, with nothing added for reshaping.
+  // Nothing refused and nothing to reshape: the operation goes upstream as it is inlined, with nothing added.
   return { document: refusals.size === 0 && !reshaped ? document : pruned, refusals, passed };
 }
 
