@@ -23,6 +23,7 @@ const config: CodegenConfig = {
           User: './records.js#UserRecord',
           Repository: './records.js#RepositoryRecord',
           PaymentMethod: './records.js#PaymentMethodRecord',
+          RepositoryStarred: './records.js#StarEventRecord',
         },
       },
     },

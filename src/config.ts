@@ -91,6 +91,8 @@ export interface Config {
   readonly log: LogConfig;
   /** `reload`: what a federated graph's reload (file change, SIGHUP) may do. */
   readonly reload: ReloadConfig;
+  /** `subscriptions`: GraphQL over WebSocket on `/graphql` (`{ maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds? }`). */
+  readonly subscriptions: SubscriptionsConfig;
   /**
    * `approvals.tickets`: offer transaction tickets, the weaker proof of an approval for providers without
    * Rich Authorization Requests (RFC 9396). Off by default. Signed with `STEP_UP_TICKET_SECRET` (at least 32
@@ -197,6 +199,7 @@ const FILE_KEYS = [
   'log',
   'metrics',
   'reload',
+  'subscriptions',
   'approvals',
 ] as const;
 
@@ -273,6 +276,7 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): Confi
     log: logOf(file['log'], cwd),
     metrics: metricsOf(file['metrics']),
     reload: reloadOf(file['reload']),
+    subscriptions: subscriptionsOf(file['subscriptions']),
     approvals: approvalsOf(file['approvals'], env['STEP_UP_TICKET_SECRET'], issuer !== undefined),
     startedByNpm: env['npm_lifecycle_event'] !== undefined && env['npm_lifecycle_event'] !== '',
   });
@@ -293,6 +297,32 @@ function approvalsOf(value: unknown, secret: string | undefined, production: boo
     throw new TypeError('config "approvals.tickets" needs STEP_UP_TICKET_SECRET (at least 32 bytes, the same on every replica)');
   }
   return { tickets, ticketSecret };
+}
+
+export interface SubscriptionsConfig {
+  /** `maxPerConnection`: subscriptions one connection may hold at once. Default 20. */
+  readonly maxPerConnection: number;
+  /** `connectionInitTimeoutMs`: how long a new socket may take to send `connection_init`. Default 3000. */
+  readonly connectionInitTimeoutMs: number;
+  /** `recheckSeconds`: how often open subscriptions are decided again when no event comes. Default 10. */
+  readonly recheckSeconds: number;
+}
+
+const DEFAULT_SUBSCRIPTIONS: SubscriptionsConfig = Object.freeze({ maxPerConnection: 20, connectionInitTimeoutMs: 3_000, recheckSeconds: 10 });
+
+function subscriptionsOf(value: unknown): SubscriptionsConfig {
+  if (value === undefined) return DEFAULT_SUBSCRIPTIONS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('config "subscriptions" must be an object { maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds? }');
+  const settings: Record<string, number> = { ...DEFAULT_SUBSCRIPTIONS };
+  for (const [key, setting] of Object.entries(value)) {
+    if (!(key in DEFAULT_SUBSCRIPTIONS))
+      throw new TypeError(`config "subscriptions": unknown key "${key}"; known keys are ${Object.keys(DEFAULT_SUBSCRIPTIONS).join(', ')}`);
+    if (!(typeof setting === 'number' && Number.isSafeInteger(setting) && setting > 0))
+      throw new TypeError(`config "subscriptions.${key}" must be a positive integer`);
+    settings[key] = setting;
+  }
+  return Object.freeze(settings) as unknown as SubscriptionsConfig;
 }
 
 function reloadOf(value: unknown): ReloadConfig {

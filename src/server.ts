@@ -8,7 +8,10 @@ import { createGatewayVerifier } from './auth/gatewayVerifier.js';
 import { createRevocations } from './auth/revocations.js';
 import type { Config } from './config.js';
 import type { GraphDefinition } from './gateway/graph.js';
-import { createApollo } from './graphql/apollo.js';
+import { createApollo, limitRules } from './graphql/apollo.js';
+import { localSubscriptions } from './graphql/subscribable.js';
+import { createWebSocketEndpoint } from './http/websocket.js';
+import { applyStepUpGuards } from './graphql/guard.js';
 import { createTransactionTickets } from './graphql/tickets.js';
 import { makeStepUpSchema } from './graphql/stepUpSchema.js';
 import { createOnceLedger } from './graphql/once.js';
@@ -196,7 +199,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
     }
     if (federated !== undefined) trusted.manifest = manifestOf(federated.current().schema);
-    const graph = federated === undefined ? local! : { gateway: federated.gateway, policyOf: (schema: GraphQLSchema) => policyOfSchema(federated!, schema) };
+    const graph =
+      federated === undefined
+        ? { schema: local!.guarded, policy: local!.policy }
+        : { gateway: federated.gateway, policyOf: (schema: GraphQLSchema) => policyOfSchema(federated!, schema) };
     const tickets = config.approvals.tickets ? createTransactionTickets(config.approvals.ticketSecret ?? randomBytes(32).toString('base64url')) : undefined;
     apollo = createApollo(config, graph, { httpServer, apqCache: apqCache?.cache, warn, formatError: formatUpstreamError, tickets });
     await apollo.start();
@@ -250,12 +256,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     revocations,
     log: logger,
   });
+  const verifier = createGatewayVerifier(config, { issuer, keys, clock, introspectionClient, metrics });
+  const ledger = createOnceLedger(state);
   routes.graphql = createGraphQLEndpoint({
     apollo,
-    verifier: createGatewayVerifier(config, { issuer, keys, clock, introspectionClient, metrics }),
+    verifier,
     revocations,
     trusted,
-    ledger: createOnceLedger(state),
+    ledger,
     createContext: options.graph?.createContext?.bind(options.graph),
     clock,
     realm: config.realm,
@@ -264,6 +272,27 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     warn,
     ops,
     ladder,
+  });
+
+  // Subscriptions: GraphQL over WebSocket on the same port and path, decided at subscribe and before every event.
+  const localSubscribable = local === undefined ? undefined : localSubscriptions(local.guarded, local.policy);
+  const websocket = createWebSocketEndpoint({
+    httpServer,
+    allowsOrigin: (origin, host) => routes.cors?.allows(origin) === true || sameOrigin(origin, host),
+    verifier,
+    revocations,
+    realm: config.realm,
+    clock,
+    ladder,
+    ops,
+    trusted,
+    graph: () => localSubscribable ?? federated?.subscriptions(),
+    createContext: options.graph?.createContext?.bind(options.graph),
+    canReauthenticateClaim: config.canReauthenticateClaim,
+    limits: { maxTokens: config.limits.maxTokens, maxBodyBytes: config.maxBodyBytes, rules: limitRules(config.limits) },
+    subscriptions: config.subscriptions,
+    introspection: config.introspection,
+    warn,
   });
 
   if (metrics !== undefined) {
@@ -290,6 +319,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       return federated === undefined ? { changed: false } : federated.reload();
     },
     async close() {
+      // Subscriptions end first (close code 1001), within the same grace as requests in flight.
+      await websocket.close();
       // Apollo's drain stops accepting, lets requests in flight finish for the grace period, then
       // closes every connection; the Redis clients close within a second whether Redis answers or not.
       await apollo.stop();
@@ -300,15 +331,27 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   };
 }
 
-function localGraph(graph: GraphDefinition, ladder: Ladder): { schema: GraphQLSchema; policy: PolicyTable } {
+/** A local graph: its schema as written (`schema`, for the checks) and with the resolve-time guards on (`guarded`, served). */
+function localGraph(graph: GraphDefinition, ladder: Ladder): { schema: GraphQLSchema; guarded: GraphQLSchema; policy: PolicyTable } {
   const schema = makeStepUpSchema(graph, ladder);
-  return { schema, policy: buildPolicyTable(schema, ladder) };
+  const policy = buildPolicyTable(schema, ladder);
+  return { schema, guarded: applyStepUpGuards(schema, policy), policy };
 }
 
 /** The policy table of the generation a request runs on; the current one for a schema it does not know. */
 function policyOfSchema(federated: FederatedGraph, schema: GraphQLSchema): PolicyTable {
   const current = federated.current();
   return current.schema === schema ? current.policy : (federated.generationOf(schema)?.policy ?? current.policy);
+}
+
+/** A page served by the gateway itself: its origin names the host the request was sent to. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /** The dev issuer's identifier, also used by `npm run token` to mint tokens for it. */

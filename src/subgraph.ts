@@ -5,7 +5,9 @@
  * enforce the same directives again with that identity, as a second layer.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import { gatewayError } from './graphql/errors.js';
 import { createLocalJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from './auth/principal.js';
 import { createStepUpState, DEFAULT_CAN_REAUTHENTICATE_CLAIM, type StepUpContext } from './graphql/context.js';
@@ -22,6 +24,7 @@ import {
   type TransactionContext,
 } from './federation/identity.js';
 import { requireCheckedTransactions, transactionPlugin, unauthenticated, type VerifiedTransaction } from './federation/txnCheck.js';
+import { requestDigest } from './federation/txnToken.js';
 import { createMemoryTransactionStore, type TransactionStore } from './federation/txnReplay.js';
 import { createLadder, type LevelDefinition } from './stepup/ladder.js';
 import type { AuthorizationDetail } from './stepup/approval.js';
@@ -188,6 +191,12 @@ export function createStepUpSubgraph<TContext extends object = object>(
   readonly policy: PolicyTable;
   readonly plugin: ApolloServerPlugin;
   context(args: { readonly req: { readonly headers: Readonly<Record<string, string | string[] | undefined>> } }): Promise<StepUpSubgraphContext<TContext>>;
+  /**
+   * Subscriptions from the gateway over GraphQL over WebSocket: graphql-ws server options, for
+   * `useServer(stepUp.websocket, new WebSocketServer({ server, path }))` on the subgraph's HTTP server. The
+   * transaction token comes in `connection_init` and must name the one `subscribe` that follows, once.
+   */
+  readonly websocket: ServerOptions;
 } {
   const ladder = createLadder(options.ladder);
   const policy = buildPolicyTable(options.schema, ladder);
@@ -195,38 +204,84 @@ export function createStepUpSubgraph<TContext extends object = object>(
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   const pending = new WeakMap<object, VerifiedTransaction>();
   const checked = new WeakSet<object>();
+  const transactions = options.transactions ?? createMemoryTransactionStore();
+  const clockTolerance = options.clockTolerance ?? 30;
+  const schema = requireCheckedTransactions(applyStepUpGuards(options.schema, policy), checked);
+  /** Sockets whose `connection_init` carried a valid transaction token, until their one subscription. */
+  const sockets = new WeakMap<object, GatewayIdentity>();
   return {
-    schema: requireCheckedTransactions(applyStepUpGuards(options.schema, policy), checked),
+    schema,
     policy,
-    plugin: transactionPlugin({
-      pending,
-      checked,
-      store: options.transactions ?? createMemoryTransactionStore(),
-      clock,
-      clockTolerance: options.clockTolerance ?? 30,
-    }),
-    async context({ req }) {
+    plugin: transactionPlugin({ pending, checked, store: transactions, clock, clockTolerance }),
+    context: async ({ req }) => {
       const identity = await verify(req.headers);
-      const named = principalOf(identity);
-      // The gateway's ladder decides what the token's acr reaches (`level`); this subgraph's ladder only
-      // needs the same level names: its first acr string of that level stands for the token's.
-      const level = identity.level === undefined ? undefined : ladder.byName.get(identity.level);
-      const principal = named === undefined || level === undefined ? named : { ...named, acr: level.acrs[0] };
-      const stepUp = createStepUpState(principal === undefined ? { kind: 'anonymous' } : { kind: 'principal', principal }, clock(), {
-        canReauthenticateClaim: DEFAULT_CAN_REAUTHENTICATE_CLAIM,
-      });
-      for (const passed of identity.passed as readonly PassedRequirement[]) {
-        if (passed.once === true) stepUp.preclaimed.set(passed.coordinate, (stepUp.preclaimed.get(passed.coordinate) ?? 0) + 1);
-      }
-      // The approvals the gateway consumed for this operation: each lets one bound call through this subgraph's guard.
-      const approved = (identity as { authorization_details?: unknown }).authorization_details;
-      if (Array.isArray(approved)) stepUp.approved = approved.filter(isApproval);
-      const own = options.context === undefined ? ({} as TContext) : await options.context({ identity, principal });
-      const context = { ...own, identity, principal, stepUp };
+      const context = await contextOf(identity);
       pending.set(identity, { aud: identity.aud, exp: identity.exp, txn: identity.txn, req_digest: identity.req_digest });
       return context;
     },
+    websocket: {
+      connectionInitWaitTimeout: 3_000,
+      // The gateway's transaction token comes in `connection_init`: a socket without a valid one is closed (4403).
+      async onConnect(ctx) {
+        const token = ctx.connectionParams?.[IDENTITY_HEADER];
+        try {
+          sockets.set(ctx, await verify({ [IDENTITY_HEADER]: typeof token === 'string' ? token : undefined }));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      // It names this very subscribe message and is used once, as over HTTP; one socket, one subscription.
+      async onSubscribe(ctx, _id, payload) {
+        const identity = sockets.get(ctx);
+        sockets.delete(ctx);
+        const refuse = (why: string) => [gatewayError('UNAUTHENTICATED', `This service answers the gateway only: ${why}`)];
+        if (identity === undefined) return refuse('no transaction token was verified for this subscription');
+        if (identity.txn !== undefined) {
+          const digest = requestDigest({ query: payload.query, operationName: payload.operationName, variables: payload.variables });
+          if (digest !== identity.req_digest) return refuse('the transaction token was issued for another request');
+          const ttlMs = Math.max(1, identity.exp + clockTolerance - clock()) * 1000;
+          let first: boolean;
+          try {
+            first = await transactions.claim(`txn:${identity.aud}:${identity.txn}`, ttlMs);
+          } catch {
+            return [gatewayError('SERVICE_UNAVAILABLE', 'Transaction tokens cannot be checked right now')];
+          }
+          if (!first) return refuse('the transaction token was used already');
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return invalid;
+        const contextValue = await contextOf(identity);
+        checked.add(contextValue);
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+    },
   };
+
+  async function contextOf(identity: GatewayIdentity): Promise<StepUpSubgraphContext<TContext>> {
+    const named = principalOf(identity);
+    // The gateway's ladder decides what the token's acr reaches (`level`); this subgraph's ladder only
+    // needs the same level names: its first acr string of that level stands for the token's.
+    const level = identity.level === undefined ? undefined : ladder.byName.get(identity.level);
+    const principal = named === undefined || level === undefined ? named : { ...named, acr: level.acrs[0] };
+    const stepUp = createStepUpState(principal === undefined ? { kind: 'anonymous' } : { kind: 'principal', principal }, clock(), {
+      canReauthenticateClaim: DEFAULT_CAN_REAUTHENTICATE_CLAIM,
+    });
+    for (const passed of identity.passed as readonly PassedRequirement[]) {
+      if (passed.once === true) stepUp.preclaimed.set(passed.coordinate, (stepUp.preclaimed.get(passed.coordinate) ?? 0) + 1);
+    }
+    // The approvals the gateway consumed for this operation: each lets one bound call through this subgraph's guard.
+    const approved = (identity as { authorization_details?: unknown }).authorization_details;
+    if (Array.isArray(approved)) stepUp.approved = approved.filter(isApproval);
+    const own = options.context === undefined ? ({} as TContext) : await options.context({ identity, principal });
+    return { ...own, identity, principal, stepUp } as StepUpSubgraphContext<TContext>;
+  }
 }
 
 function isApproval(value: unknown): value is AuthorizationDetail {

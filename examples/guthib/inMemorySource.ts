@@ -1,4 +1,4 @@
-import type { PaymentMethodRecord, RepositoryRecord, UserRecord } from './records.js';
+import type { PaymentMethodRecord, RepositoryRecord, StarEventRecord, UserRecord } from './records.js';
 import type { GutHibSource } from './source.js';
 
 export interface GutHibSeed {
@@ -53,6 +53,10 @@ export function createInMemorySource(seed: GutHibSeed = GUTHIB_SEED): GutHibSour
   const repositories = new Map(seed.repositories.map((repository) => [repository.key, { ...repository }]));
   const paymentMethods = new Map(seed.paymentMethods.map((method) => [method.key, { ...method }]));
   const stars = new Set<string>();
+  const listeners = new Map<string, Set<(event: StarEventRecord) => void>>();
+  const publish = (event: StarEventRecord) => {
+    for (const listener of [...(listeners.get(event.repository.ownerLogin) ?? [])]) listener(event);
+  };
 
   const mustGet = <V>(map: Map<string, V>, key: string, what: string): V => {
     const value = map.get(key);
@@ -84,11 +88,23 @@ export function createInMemorySource(seed: GutHibSeed = GUTHIB_SEED): GutHibSour
     async starRepository(login, key) {
       const repository = mustGet(repositories, key, 'repository');
       const star = `${login}\u0000${key}`;
-      if (stars.has(star)) return repository;
-      stars.add(star);
-      const starred = { ...repository, stars: repository.stars + 1 };
-      repositories.set(key, starred);
+      let starred = repository;
+      if (!stars.has(star)) {
+        stars.add(star);
+        starred = { ...repository, stars: repository.stars + 1 };
+        repositories.set(key, starred);
+      }
+      publish({ repository: starred, byLogin: login });
       return starred;
+    },
+    starsOf(ownerLogin, listener) {
+      let own = listeners.get(ownerLogin);
+      if (own === undefined) listeners.set(ownerLogin, (own = new Set()));
+      own.add(listener);
+      return () => {
+        own.delete(listener);
+        if (own.size === 0 && listeners.get(ownerLogin) === own) listeners.delete(ownerLogin);
+      };
     },
     async updateEmail(login, email) {
       const updated = { ...mustGet(users, login, 'user'), email };

@@ -26,3 +26,9 @@ export interface PaymentMethodRecord {
   readonly brand: string;
   readonly last4: string;
 }
+
+/** A star given to a repository: the repository as it is after it, and who gave it. */
+export interface StarEventRecord {
+  readonly repository: RepositoryRecord;
+  readonly byLogin: string;
+}

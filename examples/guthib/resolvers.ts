@@ -2,9 +2,10 @@ import { isInterfaceType, type GraphQLResolveInfo } from 'graphql';
 import { EmailAddressResolver } from 'graphql-scalars';
 import { gatewayError } from 'step-up-gateway';
 import type { GutHibContext } from './context.js';
+import { eventsOf } from './events.js';
 import { globalId, parseGlobalId, type NodeType } from './globalId.js';
 import type { OwnPaymentMethods } from './loaders.js';
-import type { PaymentMethodRecord, RepositoryRecord, UserRecord } from './records.js';
+import type { PaymentMethodRecord, RepositoryRecord, StarEventRecord, UserRecord } from './records.js';
 import type { Resolvers } from './resolvers.generated.js';
 
 const MAX_PAGE = 100;
@@ -51,6 +52,28 @@ export const resolvers: Resolvers = {
 
   PaymentMethod: {
     id: (method) => globalId('PaymentMethod', method.key),
+  },
+
+  Subscription: {
+    // Stars given to the viewer's repositories from now on; the gateway checks the caller at subscribe and again per event.
+    repositoryStarred: {
+      subscribe: async (_, __, context) => {
+        const viewer = await viewerOf(context);
+        return eventsOf<{ repositoryStarred: StarEventRecord }>((push) =>
+          context.loaders.source.starsOf(viewer.login, (event) => push({ repositoryStarred: event })),
+        );
+      },
+    },
+  },
+
+  RepositoryStarred: {
+    repository: (event) => event.repository,
+    // Read per event, not through the subscription's loaders: they live as long as it does and would serve an old row.
+    by: async (event, _, { loaders }) => {
+      const [user] = await loaders.source.usersByLogin([event.byLogin]);
+      if (user === undefined) throw new Error(`the star of repository ${event.repository.key} names no user`);
+      return user;
+    },
   },
 
   Mutation: {

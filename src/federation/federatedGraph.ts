@@ -1,6 +1,6 @@
 import type { GatewayInterface, GatewayExecutor } from '@apollo/server-gateway-interface';
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import { execute, GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CALLER_AUTHORIZATION, type StepUpContext } from '../graphql/context.js';
 import { gatewayError } from '../graphql/errors.js';
 import { checkRequirement, meets } from '../graphql/enforce.js';
@@ -17,10 +17,12 @@ import { planOf, prunedFor } from './operationPlan.js';
 import { readUnionReach, type UnionReach } from './unionReach.js';
 import { buildShapeSchema, reshape } from './prune.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
+import { subscribeToSubgraph } from './subgraphSubscription.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
 import { rebuildChallenge, rebuildSubgraphChallenges, type ChallengeContext } from './subgraphChallenge.js';
 import { joinGraphNames, loadSupergraph, SubgraphUnreachable, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
 import { DEFAULTS } from '../defaults.js';
+import type { SubscribableGraph } from '../http/websocket.js';
 
 export type { SubgraphConfig, SupergraphSource } from './supergraph.js';
 export { fetchSubgraphSdl, loadSupergraph } from './supergraph.js';
@@ -60,6 +62,9 @@ export interface FederatedGraphOptions {
   readonly onWeakened?: ((changes: readonly PolicyChange[], served: boolean) => void) | undefined;
 }
 
+/** A request's context as the endpoints build it. */
+type GatewayContext = StepUpContext & { [CALLER_AUTHORIZATION]?: string };
+
 /** A reload refused because it weakens the policy: the current graph keeps serving. */
 export class PolicyWeakenedError extends Error {
   readonly changes: readonly PolicyChange[];
@@ -80,6 +85,8 @@ export interface FederatedGraph {
   generationOf(schema: GraphQLSchema): GraphGeneration | undefined;
   /** Reads or composes the supergraph again and swaps it in; a graph that fails keeps the current one serving. */
   reload(): Promise<{ readonly changed: boolean }>;
+  /** Subscriptions over the current generation. */
+  subscriptions(): SubscribableGraph;
 }
 
 /** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
@@ -97,6 +104,8 @@ export function buildGeneration(
   const supergraph = parse(supergraphSdl, { noLocation: true });
   const names = joinGraphNames(supergraph);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
+  /** Each subgraph's route and URL, by its name in the supergraph: subscriptions go there over WebSocket. */
+  const routes = new Map<string, { route: SubgraphRoute; endpoint: string | undefined }>();
   const stitched = getStitchedSchemaFromSupergraphSdl({
     supergraphSdl,
     // Root fields of one operation bound for one subgraph go as one request (the executor merges them per
@@ -114,6 +123,7 @@ export function buildGeneration(
         metrics: options.metrics,
         warn: options.warn ?? (() => {}),
       };
+      routes.set(graph, { route, endpoint: config?.url ?? endpoint });
       return {
         endpoint: config?.url ?? endpoint,
         // The executor would otherwise merge identical requests in flight across callers, and each
@@ -121,6 +131,14 @@ export function buildGeneration(
         deduplicateInflightRequests: false,
         fetch: (url: string, init: RequestInit | undefined, context: unknown) => subgraphFetch(route, url, init, context),
       };
+    },
+    // Queries and mutations go over HTTP; a subscription opens a WebSocket to the subgraph (`subgraphSubscription.ts`).
+    onSubschemaConfig: (subschema) => {
+      const over = routes.get(subschema.name);
+      if (over === undefined) return;
+      const http = subschema.executor;
+      const endpoint = over.endpoint ?? subschema.endpoint;
+      subschema.executor = (request) => (request.operationType === 'subscription' ? subscribeToSubgraph(over.route, endpoint, request) : http(request));
     },
   });
   // Fields the planner fetches for the caller (@requires, keys) carry the requirements of what they fetch.
@@ -155,18 +173,11 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   const bySchema = new WeakMap<GraphQLSchema, GraphGeneration>([[current.schema, current]]);
   const listeners = new Set<(update: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void>();
 
-  const executor: GatewayExecutor = async (requestContext) => {
-    const generation = bySchema.get(requestContext.schema) ?? current;
-    // No operation to run (two and none named, a name the document lacks): the caller's mistake. graphql-js
-    // says which without executing anything, and Apollo answers it 400 OPERATION_RESOLUTION_FAILURE, as in
-    // single-server mode.
-    if (requestContext.operation === undefined || requestContext.operation === null) {
-      return execute({ schema: generation.shapeSchema, document: requestContext.document, operationName: requestContext.request.operationName ?? undefined });
-    }
-    const context = requestContext.context as unknown as StepUpContext & { [CALLER_AUTHORIZATION]?: string };
+  /** What one execution sends the subgraphs and answers with: pruned for the caller's decisions now, signed for them. */
+  const prepare = (generation: GraphGeneration, document: DocumentNode, operationName: string | null | undefined, context: GatewayContext) => {
     const state = context.stepUp;
     const planning = tracer.startSpan('step-up.plan');
-    const plan = planOf(generation, requestContext.document, requestContext.operationName);
+    const plan = planOf(generation, document, operationName);
     // The caller's decisions pick one pruned operation, made once and reused: the same document object
     // lets the planner's own caches work, and a repeated operation costs a lookup.
     const decisions = plan.entries.map((entry) => meets(ladder, state, entry.requirement));
@@ -186,13 +197,24 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       challenged: [],
       budget: { remaining: options.maxSubgraphRequests ?? 20 },
     };
-    const upstream = await execute({
-      schema: generation.schema,
-      document: pruned.refusals.size === 0 && !plan.narrowed ? requestContext.document : pruned.document,
-      operationName: requestContext.operationName ?? undefined,
-      variableValues: requestContext.request.variables,
+    return {
+      plan,
+      pruned,
+      call,
+      document: pruned.refusals.size === 0 && !plan.narrowed ? document : pruned.document,
       contextValue: { ...context, [SUBGRAPH_CALL]: call },
-    });
+    };
+  };
+
+  /** The subgraphs' answer as the caller's answer: critical errors, subgraph challenges, then the caller's shape. */
+  const answer = (
+    generation: GraphGeneration,
+    prepared: ReturnType<typeof prepare>,
+    request: { operationName: string | null | undefined; variables: Readonly<Record<string, unknown>> | null | undefined; checkedWhole: boolean },
+    state: StepUpContext['stepUp'],
+    upstream: ExecutionResult,
+  ): ExecutionResult | Promise<ExecutionResult> => {
+    const { plan, pruned, call } = prepared;
     // An error the executor marks critical is a plan it could not make for this supergraph (a `node` no type
     // can resolve, an interface object no subgraph resolves): the operation fails whole, `data` null, as an
     // error on a non-null root would, rather than answering partial data. The details go to the log.
@@ -205,14 +227,14 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       table: generation.policy,
       schema: generation.shapeSchema,
       document: plan.inlined,
-      operationName: requestContext.operationName,
+      operationName: request.operationName,
       state,
       warn: options.warn,
     };
     // A mutation (or any operation checked whole) a subgraph challenged is answered like the gateway's own
     // refusal: 401 (403 when no step-up can help), its challenges, the RFC 9470 header, and no data. What
     // the fetch saw decides, since the executor drops an error whose field has data.
-    if (call.challenged.length > 0 && (requestContext.operation?.operation !== 'query' || state.wholeOperation)) {
+    if (call.challenged.length > 0 && request.checkedWhole) {
       const refused = call.challenged.map((challenge) => rebuildChallenge(challenges, challenge)).filter((rebuilt) => rebuilt.challenge);
       if (refused.length > 0) {
         const http = { status: refused.some(({ error }) => error.extensions['code'] !== 'STEP_UP_IMPOSSIBLE') ? 401 : 403 };
@@ -223,8 +245,8 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     return reshape({
       shapeSchema: generation.shapeSchema,
       document: plan.inlined,
-      operationName: requestContext.operationName,
-      variableValues: requestContext.request.variables,
+      operationName: request.operationName,
+      variableValues: request.variables ?? undefined,
       upstream: errors === upstream.errors ? upstream : { ...upstream, errors },
       refusals: pruned.refusals,
       narrowed: plan.narrowed,
@@ -234,7 +256,82 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     });
   };
 
+  const executor: GatewayExecutor = async (requestContext) => {
+    const generation = bySchema.get(requestContext.schema) ?? current;
+    // No operation to run (two and none named, a name the document lacks): the caller's mistake. graphql-js
+    // says which without executing anything, and Apollo answers it 400 OPERATION_RESOLUTION_FAILURE, as in
+    // single-server mode.
+    if (requestContext.operation === undefined || requestContext.operation === null) {
+      return execute({ schema: generation.shapeSchema, document: requestContext.document, operationName: requestContext.request.operationName ?? undefined });
+    }
+    const context = requestContext.context as unknown as GatewayContext;
+    const prepared = prepare(generation, requestContext.document, requestContext.operationName, context);
+    const upstream = await execute({
+      schema: generation.schema,
+      document: prepared.document,
+      operationName: requestContext.operationName ?? undefined,
+      variableValues: requestContext.request.variables,
+      contextValue: prepared.contextValue,
+    });
+    return answer(
+      generation,
+      prepared,
+      {
+        operationName: requestContext.operationName,
+        variables: requestContext.request.variables,
+        checkedWhole: requestContext.operation.operation !== 'query' || context.stepUp.wholeOperation,
+      },
+      context.stepUp,
+      upstream,
+    ) as Awaited<ReturnType<GatewayExecutor>>;
+  };
+
+  /**
+   * Subscriptions over the generation current when each starts (it finishes on it): the upstream subscription is
+   * opened with the operation pruned for the caller's decisions at subscribe; each event is executed (its other
+   * subgraphs' fields fetched through the normal plan) with the operation pruned for the decisions at that event,
+   * which can only have narrowed since, and answered in the caller's shape.
+   */
+  const subscriptions = (): SubscribableGraph => {
+    const generation = current;
+    return {
+      schema: generation.schema,
+      policy: generation.policy,
+      async open(args, context) {
+        const prepared = prepare(generation, args.document, args.operationName, context as GatewayContext);
+        const stream = await createSourceEventStream({
+          schema: generation.schema,
+          document: prepared.document,
+          operationName: args.operationName,
+          variableValues: args.variableValues,
+          contextValue: prepared.contextValue,
+        });
+        if (Symbol.asyncIterator in stream) return stream[Symbol.asyncIterator]();
+        return answer(generation, prepared, { operationName: args.operationName, variables: args.variableValues, checkedWhole: false }, context.stepUp, stream);
+      },
+      async execute(args, event, context) {
+        const prepared = prepare(generation, args.document, args.operationName, context as GatewayContext);
+        const upstream = await execute({
+          schema: generation.schema,
+          document: prepared.document,
+          operationName: args.operationName,
+          variableValues: args.variableValues,
+          rootValue: event,
+          contextValue: prepared.contextValue,
+        });
+        return answer(
+          generation,
+          prepared,
+          { operationName: args.operationName, variables: args.variableValues, checkedWhole: false },
+          context.stepUp,
+          upstream,
+        );
+      },
+    };
+  };
+
   return {
+    subscriptions,
     current: () => current,
     generationOf: (schema) => bySchema.get(schema),
     async reload() {

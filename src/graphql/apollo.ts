@@ -3,11 +3,10 @@ import { ApolloServer } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Config } from '../config.js';
 import type { StepUpContext } from './context.js';
-import { applyStepUpGuards } from './guard.js';
 import { knownOperationTypesRule } from './knownOperationTypesRule.js';
 import { maxAliasesRule } from './limits/maxAliasesRule.js';
 import { maxDepthRule } from './limits/maxDepthRule.js';
@@ -23,6 +22,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export function createApollo(
   config: Pick<Config, 'introspection' | 'apq' | 'limits' | 'realm'>,
   graph:
+    /** A local graph: `schema` with the resolve-time guards on (`applyStepUpGuards`). */
     | { readonly schema: GraphQLSchema; readonly policy: PolicyTable }
     | { readonly gateway: GatewayInterface; readonly policyOf: (schema: GraphQLSchema) => PolicyTable },
   options: {
@@ -35,8 +35,8 @@ export function createApollo(
     formatError: (formatted: GraphQLFormattedError, error: unknown, warn: (message: string) => void) => GraphQLFormattedError;
   },
 ): ApolloServer<StepUpContext> {
-  // A local graph gets its guards here; a federated graph's schema comes guarded from the gateway.
-  const served = 'gateway' in graph ? { gateway: graph.gateway } : { schema: applyStepUpGuards(graph.schema, graph.policy) };
+  // A local graph's schema and a federated graph's come guarded.
+  const served = 'gateway' in graph ? { gateway: graph.gateway } : { schema: graph.schema };
   return new ApolloServer<StepUpContext>({
     ...served,
     introspection: config.introspection,
@@ -55,12 +55,7 @@ export function createApollo(
     // Bounds on what one document may ask, refused with 400 before execution (GRAPHQL_PARSE_FAILED
     // past maxTokens, GRAPHQL_VALIDATION_FAILED with extensions.limit for the rest).
     parseOptions: { maxTokens: config.limits.maxTokens },
-    validationRules: [
-      knownOperationTypesRule,
-      maxDepthRule(config.limits.maxDepth),
-      maxAliasesRule({ perField: config.limits.maxAliasesPerField, total: config.limits.maxAliases }),
-      maxSelectionsRule(config.limits.maxSelections),
-    ],
+    validationRules: limitRules(config.limits),
     plugins: [
       stepUpPlugin<StepUpContext>('gateway' in graph ? graph.policyOf : graph.policy, { realm: config.realm, tickets: options.tickets }),
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }),
@@ -70,6 +65,16 @@ export function createApollo(
       ApolloServerPluginCacheControlDisabled(),
     ],
   });
+}
+
+/** The rules every document is validated with beyond graphql-js's own, over HTTP and over WebSocket alike. */
+export function limitRules(limits: Config['limits']): ValidationRule[] {
+  return [
+    knownOperationTypesRule,
+    maxDepthRule(limits.maxDepth),
+    maxAliasesRule({ perField: limits.maxAliasesPerField, total: limits.maxAliases }),
+    maxSelectionsRule(limits.maxSelections),
+  ];
 }
 
 /**

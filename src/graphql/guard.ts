@@ -30,7 +30,9 @@ export function applyStepUpGuards(schema: GraphQLSchema, table: PolicyTable): Gr
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD](fieldConfig, fieldName, typeName) {
       const entry = table.fields.get(`${typeName}.${fieldName}`);
-      return entry === undefined ? fieldConfig : { ...fieldConfig, resolve: guardedResolver(table, entry, fieldConfig.resolve) };
+      if (entry === undefined) return fieldConfig;
+      const guarded = { ...fieldConfig, resolve: guardedResolver(table, entry, fieldConfig.resolve) };
+      return fieldConfig.subscribe === undefined ? guarded : { ...guarded, subscribe: guardedSubscribe(table, entry, fieldConfig.subscribe) };
     },
     [MapperKind.ABSTRACT_TYPE](type) {
       if (!table.abstractTypes.has(type.name)) return type;
@@ -50,7 +52,9 @@ export function guardSchemaInPlace(schema: GraphQLSchema, table: PolicyTable): G
     if (isObjectType(type)) {
       for (const field of Object.values(type.getFields())) {
         const entry = table.fields.get(`${type.name}.${field.name}`);
-        if (entry !== undefined) field.resolve = guardedResolver(table, entry, field.resolve);
+        if (entry === undefined) continue;
+        field.resolve = guardedResolver(table, entry, field.resolve);
+        if (field.subscribe !== undefined) field.subscribe = guardedSubscribe(table, entry, field.subscribe);
       }
     } else if ((isInterfaceType(type) || isUnionType(type)) && table.abstractTypes.has(type.name)) {
       type.resolveType = guardedTypeResolver(table, type.resolveType);
@@ -74,6 +78,15 @@ function guardedResolver(
   // The stitching planner reads a field whose resolver is named defaultMergedResolver as answered by the
   // subgraph as it is, and plans it without extra key fields; the guard keeps the name of what it guards.
   return Object.defineProperty(guarded, 'name', { value: resolve.name });
+}
+
+/** A protected subscription field opens no source stream for a caller who does not meet it (graphql-js CreateSourceEventStream). */
+function guardedSubscribe(table: PolicyTable, entry: PolicyEntry, subscribe: GraphQLFieldResolver<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> {
+  return (source, args, context, info) => {
+    const refusal = refusalFor(table, context, entry);
+    if (refusal !== undefined) throw refusal;
+    return subscribe(source, args, context, info);
+  };
 }
 
 function guardedTypeResolver(table: PolicyTable, resolver: GraphQLTypeResolver<unknown, unknown> | undefined | null): GraphQLTypeResolver<unknown, unknown> {

@@ -20,6 +20,8 @@ const EXPOSED_HEADERS = 'WWW-Authenticate, X-Request-Id';
 const PREFLIGHT_MAX_AGE = '600';
 
 export interface Cors {
+  /** Whether a page on this origin may call the gateway (and open a WebSocket to it). */
+  allows(origin: string | undefined): boolean;
   /** The CORS response headers for this request (none when its origin is not allowed). */
   headersFor(req: IncomingMessage): Record<string, string>;
   /** Answers a preflight (`OPTIONS` with `Access-Control-Request-Method`); `false` when the request is not one. */
@@ -34,6 +36,7 @@ export function createCors(config: CorsConfig): Cors {
   const allows = (origin: string | undefined): origin is string => origin !== undefined && (any || allowed.has(origin));
 
   return {
+    allows,
     headersFor(req) {
       const origin = req.headers.origin;
       // The answer depends on Origin: caches must keep one per origin.

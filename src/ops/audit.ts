@@ -101,6 +101,32 @@ export function reportRefusal(
   ops.log.info({ event, ...fields }, message);
 }
 
+/**
+ * A subscription's life in the audit trail: opened (`subscription.started`), refused at subscribe
+ * (`subscription.refused`, with the code), and ended (`subscription.ended`, with the reason), each naming the
+ * caller as the request events do; counted in the metrics.
+ */
+export function reportSubscription(
+  ops: Ops,
+  event: 'subscription.started' | 'subscription.refused' | 'subscription.ended',
+  who: Who,
+  fields: { readonly connectionId: string; readonly id: string; readonly operationName?: string | undefined; readonly code?: string; readonly reason?: string },
+): void {
+  if (event === 'subscription.started') ops.metrics?.subscriptionsActive.inc();
+  if (event === 'subscription.ended') {
+    ops.metrics?.subscriptionsActive.dec();
+    ops.metrics?.subscriptionEnds.inc({ reason: fields.reason ?? 'unknown' });
+  }
+  if (!ops.log.isLevelEnabled('info')) return;
+  const message =
+    event === 'subscription.started'
+      ? 'subscription started'
+      : event === 'subscription.refused'
+        ? `subscription refused: ${fields.code ?? 'refused'}`
+        : `subscription ended: ${fields.reason ?? 'unknown'}`;
+  ops.log.info({ event, ...fields, operation: { name: fields.operationName, type: 'subscription' }, operationName: undefined, ...caller(who) }, message);
+}
+
 /** A requirement as the audit trail writes it; `null` when nothing is required. */
 function requirementOf(requirement: Requirement | undefined): Record<string, unknown> | null {
   if (requirement === undefined) return null;

@@ -17,6 +17,8 @@ export interface GatewayMetrics {
   readonly subgraphDuration: Histogram<'subgraph'>;
   readonly policyCoordinates: Gauge;
   readonly policyWeakenings: Counter<'coordinate' | 'outcome'>;
+  readonly subscriptionsActive: Gauge;
+  readonly subscriptionEnds: Counter<'reason'>;
 }
 
 export function createGatewayMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
@@ -64,6 +66,17 @@ export function createGatewayMetrics(options: { processMetrics?: boolean } = {})
     redisUp: new Gauge({
       name: 'stepup_gateway_redis_up',
       help: '1 when the shared state (Redis) answers, 0 when it does not; absent without Redis',
+      registers,
+    }),
+    subscriptionsActive: new Gauge({
+      name: 'stepup_gateway_subscriptions_active',
+      help: 'Subscriptions open now (GraphQL over WebSocket)',
+      registers,
+    }),
+    subscriptionEnds: new Counter({
+      name: 'stepup_gateway_subscription_ends_total',
+      help: 'Subscriptions ended, by reason (step_up_required, unauthenticated, unavailable, completed, client, shutdown)',
+      labelNames: ['reason'],
       registers,
     }),
     subgraphRequests: new Counter({

@@ -12,7 +12,8 @@ export type LintRule =
   | 'non-null-protected'
   | 'interface-directive-not-carried'
   | 'inherited-requirement'
-  | 'approval-leaves-arguments-free';
+  | 'approval-leaves-arguments-free'
+  | 'once-on-subscription';
 
 export interface LintFinding {
   readonly rule: LintRule;
@@ -78,8 +79,23 @@ export function lintPolicy(schema: GraphQLSchema, table: PolicyTable): LintFindi
     });
   }
 
+  // A one-time step-up serves one call; a subscription delivers many events, each decided again.
+  const subscription = schema.getSubscriptionType();
+  for (const field of Object.values(subscription?.getFields() ?? {})) {
+    const coordinate = `${subscription!.name}.${field.name}`;
+    const entry = table.fields.get(coordinate) ?? table.types.get(subscription!.name);
+    if (entry?.requirement.once !== true) continue;
+    findings.push({
+      rule: 'once-on-subscription',
+      severity: 'error',
+      coordinate,
+      message: `${coordinate} is a subscription field with a one-time step-up (once: true): one step-up cannot serve every event; the gateway refuses to subscribe to it. Drop "once" or make it a mutation`,
+    });
+  }
+
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__') || type === mutation) continue;
+    // A refused subscription root ends the subscription with its error and no data: nothing to null.
+    if (!isObjectType(type) || type.name.startsWith('__') || type === mutation || type === subscription) continue;
     const parentRequirement = table.types.get(type.name)?.requirement;
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;

@@ -24,6 +24,7 @@ describe('the example schema', () => {
       'Mutation.starRepository': {},
       'Mutation.updateEmail': { level: 'HIGH', maxAge: 60 },
       'Mutation.transferRepositoryOwnership': { level: 'HIGH', maxAge: 300, once: true },
+      'Subscription.repositoryStarred': { level: 'MEDIUM', maxAge: 43_200 },
     });
   });
 

@@ -41,6 +41,8 @@ export interface Harness {
   readonly logs: Array<Record<string, unknown>>;
   /** Moves the shared clock (seconds since the epoch). */
   setNow(now: number): void;
+  /** The shared clock's time now. */
+  now(): number;
   /** POSTs a GraphQL request over real HTTP. */
   post(query: string, options?: { token?: string; variables?: Record<string, unknown>; authorization?: string }): Promise<Answer>;
   /** POSTs any JSON body over real HTTP. */
@@ -114,6 +116,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
     setNow(value) {
       now = value;
     },
+    now: clock,
     post: (query, options = {}) => postGraphQL(gateway.url, query, options),
     send: (body, options = {}) => sendJson(gateway.url, body, options.token),
     async close() {

@@ -24,6 +24,16 @@ describe('policy lint', () => {
     ]);
   });
 
+  it('reports a one-time step-up on a subscription field as an error', () => {
+    expect(lint('type Query { a: Int } type Subscription { ticks: Int! @isAuthenticated(acrValue: HIGH, once: true) }')).toEqual([
+      'error once-on-subscription Subscription.ticks',
+    ]);
+  });
+
+  it('does not warn about a protected non-null subscription root, whose refusal ends the subscription with no data to null', () => {
+    expect(lint('type Query { a: Int } type Subscription { ticks: Int! @isAuthenticated(acrValue: MEDIUM) }')).toEqual([]);
+  });
+
   it('warns about a mutation without @isAuthenticated', () => {
     expect(lint('type Query { a: Int } type Mutation { wipe: Boolean }')).toEqual(['warning unprotected-mutation Mutation.wipe']);
   });

@@ -5,9 +5,12 @@
  * token for them and for that very request (once), and enforce their own `@isAuthenticated` again with it.
  */
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { createStepUpSubgraph, type GatewayIdentityOptions } from 'step-up-gateway/subgraph';
@@ -81,12 +84,68 @@ export async function startGutHibSubgraph(name: GutHibSubgraphName, options: Gut
     plugins: [stepUp.plugin, requestLogPlugin(name, { onRequest: options.onRequest, log: options.log }), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port: options.ports?.[name] ?? 0, host: '127.0.0.1' },
-    context: stepUp.context,
+  await server.start();
+  // Plain node:http in front of Apollo Server, and GraphQL over WebSocket on the same port for the gateway's subscriptions.
+  const httpServer = createServer((req, res) => void answerHttp(server, stepUp.context, req, res));
+  const sockets = useServer(stepUp.websocket, new WebSocketServer({ server: httpServer, path: '/' }));
+  await new Promise<void>((done, fail) => {
+    httpServer.once('error', fail);
+    httpServer.listen(options.ports?.[name] ?? 0, '127.0.0.1', () => done());
   });
-  return { name, url, close: () => server.stop() };
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      await sockets.dispose();
+      httpServer.closeAllConnections();
+      await new Promise((done) => httpServer.close(done));
+      await server.stop();
+    },
+  };
 }
+
+/** One HTTP request through Apollo Server: a JSON body (bounded) or a GET's query string, the answer as Apollo gives it. */
+async function answerHttp<TContext extends object>(
+  server: ApolloServer<TContext>,
+  context: (args: { req: IncomingMessage }) => Promise<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return void res.writeHead(413).end();
+      chunks.push(chunk);
+    }
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"errors":[{"message":"The body is not JSON"}]}');
+    }
+    const url = new URL(req.url ?? '/', 'http://subgraph');
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: () => context({ req }),
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (response.body.kind === 'complete') return void res.end(response.body.string);
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  } catch (error) {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ message: (error as Error).message }] }));
+  }
+}
+
+const MAX_BODY_BYTES = 1_048_576;
 
 /** Starts both subgraphs over one source; `close()` stops both. */
 export async function startGutHibSubgraphs(options: GutHibSubgraphOptions): Promise<{

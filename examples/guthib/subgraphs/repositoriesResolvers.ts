@@ -1,6 +1,6 @@
 import type { GutHibContext } from '../context.js';
 import { globalId } from '../globalId.js';
-import type { RepositoryRecord } from '../records.js';
+import type { RepositoryRecord, StarEventRecord } from '../records.js';
 import { resolvers } from '../resolvers.js';
 import { keyOf, shared } from './shared.js';
 
@@ -19,6 +19,11 @@ export const repositoriesResolvers = {
   Node: shared('Node', resolvers.Node, ['__resolveType']),
   Query: shared('Query', resolvers.Query, ['repository', 'repositories']),
   Mutation: shared('Mutation', resolvers.Mutation, ['starRepository', 'transferRepositoryOwnership']),
+  Subscription: shared('Subscription', resolvers.Subscription, ['repositoryStarred']),
+  RepositoryStarred: {
+    ...shared('RepositoryStarred', resolvers.RepositoryStarred, ['repository']),
+    by: (event: StarEventRecord): UserStub => ({ __typename: 'User', login: event.byLogin }),
+  },
   Repository: {
     __resolveReference: async (reference: { id?: unknown }, { loaders }: GutHibContext): Promise<RepositoryRecord | null> => {
       const key = keyOf(reference, 'Repository');
