@@ -7,6 +7,8 @@
  *   (RFC 9470 header and/or `errors[].extensions`).
  * - `createStepUpFetch({ accessToken, stepUp })`: a `fetch` that steps up once for all the operations that
  *   fail together, then replays each exactly once.
+ * - `createStepUpSubscriptions({ url, accessToken, stepUp })`: GraphQL over WebSocket (graphql-ws) whose subscriptions,
+ *   ended by the gateway for a decayed level or a refused token, step up once and resubscribe.
  * - `createOidcStepUp({ issuer, clientId, redirectUri, mode, onTokens })`: a `stepUp` for any OpenID Provider
  *   (authorization code + PKCE, popup or redirect), checking `acr`/`auth_time` before anything is replayed.
  *
@@ -14,6 +16,7 @@
  */
 export { readChallenge, parseWwwAuthenticate, type StepUpChallenge } from './challenge.js';
 export { createStepUpFetch, type StepUpFetchOptions } from './stepUpFetch.js';
+export { createStepUpSubscriptions, type StepUpSubscriptions, type StepUpSubscriptionsOptions } from './subscriptions.js';
 export { covers, type AuthorizationDetail, type FetchLike, type PendingOperation, type StepUpRequest } from './stepUpRequest.js';
 export { assertApprovalsGranted } from './approvals.js';
 export { createOidcStepUp, type OidcStepUp, type OidcStepUpOptions, type ResumedOperation, type StepUpTokens } from './oidc.js';
