@@ -59,11 +59,6 @@ export class LiveSubscription<TContext> implements AsyncIterableIterator<Executi
     void this.#pump();
   }
 
-  /** Whether it has ended (for whatever reason). */
-  get ended(): boolean {
-    return this.#ended !== undefined;
-  }
-
   /** Decides again now, without an event: a subscription whose level decayed ends even if nothing happens. */
   async recheck(): Promise<void> {
     if (this.#ended !== undefined) return;

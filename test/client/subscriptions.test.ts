@@ -4,14 +4,15 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import WebSocket from 'ws';
 import { createStepUpSubscriptions, type StepUpRequest, type StepUpSubscriptions } from '../../src/client/index.js';
 import { GOLD, SILVER, BRONZE, startHarness, T0, type Harness } from '../helpers/gateway.js';
-import { wsUrlOf } from '../helpers/subscriber.js';
+import { countStarListeners, wsUrlOf } from '../helpers/subscriber.js';
 
 const MEDIUM_MAX_AGE = 43_200;
 const STARRED = 'subscription { repositoryStarred { repository { name } by { login } } }';
 
 let h: Harness;
 let client: StepUpSubscriptions | undefined;
-let listening = 0;
+/** Star listeners open in the example's source now. */
+let listeners: () => number;
 
 const moveTo = (seconds: number) => {
   h.setNow(seconds);
@@ -45,16 +46,7 @@ beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(T0 * 1000);
   h = await startHarness();
-  listening = 0;
-  const starsOf = h.source.starsOf.bind(h.source);
-  h.source.starsOf = (owner, listener) => {
-    listening += 1;
-    const stop = starsOf(owner, listener);
-    return () => {
-      listening -= 1;
-      stop();
-    };
-  };
+  listeners = countStarListeners(h.source);
 });
 afterEach(async () => {
   await client?.dispose();
@@ -78,12 +70,12 @@ describe('createStepUpSubscriptions', () => {
     });
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
-    await until(() => listening === 1);
+    await until(() => listeners() === 1);
     await star();
     await until(() => seen.length === 1);
     moveTo(T0 + MEDIUM_MAX_AGE + 1);
     await star();
-    await until(() => asked.length === 1 && listening === 1);
+    await until(() => asked.length === 1 && listeners() === 1);
     await star();
     await until(() => seen.length === 2);
     expect(asked).toMatchObject([{ kind: 'step-up', acrValues: [SILVER, GOLD], maxAge: MEDIUM_MAX_AGE, forceLogin: false }]);
@@ -107,10 +99,10 @@ describe('createStepUpSubscriptions', () => {
     });
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
-    await until(() => listening === 1);
+    await until(() => listeners() === 1);
     moveTo(T0 + 660);
     await star();
-    await until(() => asked.length === 1 && listening === 1);
+    await until(() => asked.length === 1 && listeners() === 1);
     await star();
     await until(() => seen.length === 1);
     expect(asked).toMatchObject([{ kind: 'sign-in' }]);
@@ -127,12 +119,12 @@ describe('createStepUpSubscriptions', () => {
     });
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
-    await until(() => listening === 1);
+    await until(() => listeners() === 1);
     moveTo(T0 + MEDIUM_MAX_AGE + 1);
     await star();
     await until(() => seen.length === 2);
     expect(seen).toMatchObject([{ kind: 'next', value: { errors: [{ extensions: { code: 'STEP_UP_REQUIRED' } }] } }, { kind: 'complete' }]);
-    expect(listening).toBe(0);
+    expect(listeners()).toBe(0);
   });
 
   it('steps up behind Apollo Client’s GraphQLWsLink, and the subscription goes on', async () => {
@@ -150,10 +142,10 @@ describe('createStepUpSubscriptions', () => {
     const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new GraphQLWsLink(client.client) });
     const seen: unknown[] = [];
     const subscription = apollo.subscribe({ query: gql(STARRED) }).subscribe({ next: (result) => void seen.push(result.data) });
-    await until(() => listening === 1);
+    await until(() => listeners() === 1);
     moveTo(T0 + MEDIUM_MAX_AGE + 1);
     await star();
-    await until(() => stepUps === 1 && listening === 1);
+    await until(() => stepUps === 1 && listeners() === 1);
     await star();
     await until(() => seen.length === 1);
     expect(seen).toEqual([
@@ -162,6 +154,6 @@ describe('createStepUpSubscriptions', () => {
       },
     ]);
     subscription.unsubscribe();
-    await until(() => listening === 0);
+    await until(() => listeners() === 0);
   });
 });

@@ -1,5 +1,6 @@
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { GutHibSource } from '../../examples/guthib/source.js';
 
 /** What a subscriber saw, in order: each result, then `complete`, or an `error` message. */
 export type Seen =
@@ -114,4 +115,19 @@ export function startSubscriber(
     },
     close: () => client.dispose() as Promise<void>,
   };
+}
+
+/** Counts the star listeners open in the example's source from now on: a subscription left open upstream shows here. */
+export function countStarListeners(source: GutHibSource): () => number {
+  let listening = 0;
+  const starsOf = source.starsOf.bind(source);
+  source.starsOf = (owner, listener) => {
+    listening += 1;
+    const stop = starsOf(owner, listener);
+    return () => {
+      listening -= 1;
+      stop();
+    };
+  };
+  return () => listening;
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BRONZE, GOLD, SILVER, startHarness, T0, type Harness } from '../helpers/gateway.js';
-import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
+import { countStarListeners, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 
 /** MEDIUM's max age on the default ladder, and the default clock tolerance, in seconds. */
 const MEDIUM_MAX_AGE = 43_200;
@@ -13,7 +13,7 @@ describe.each(['local', 'federated'] as const)('subscriptions over WebSocket (%s
   let h: Harness;
   let subscribers: Subscriber[];
   /** Star listeners open in the example's source now: a subscription left open upstream shows here. */
-  let listening: number;
+  let listeners: () => number;
   /** Whether the test closed the gateway itself. */
   let closed: boolean;
 
@@ -33,8 +33,8 @@ describe.each(['local', 'federated'] as const)('subscriptions over WebSocket (%s
     expect(answer.body.errors).toBeUndefined();
   };
   const untilListening = async (count: number) => {
-    for (let i = 0; i < 100 && listening !== count; i += 1) await new Promise((done) => setTimeout(done, 20));
-    expect(listening).toBe(count);
+    for (let i = 0; i < 100 && listeners() !== count; i += 1) await new Promise((done) => setTimeout(done, 20));
+    expect(listeners()).toBe(count);
   };
 
   beforeEach(async () => {
@@ -43,16 +43,7 @@ describe.each(['local', 'federated'] as const)('subscriptions over WebSocket (%s
     subscribers = [];
     closed = false;
     h = await startHarness({ mode });
-    listening = 0;
-    const starsOf = h.source.starsOf.bind(h.source);
-    h.source.starsOf = (owner, listener) => {
-      listening += 1;
-      const stop = starsOf(owner, listener);
-      return () => {
-        listening -= 1;
-        stop();
-      };
-    };
+    listeners = countStarListeners(h.source);
   });
   afterEach(async () => {
     await Promise.all(subscribers.map((one) => one.close()));
@@ -81,7 +72,7 @@ describe.each(['local', 'federated'] as const)('subscriptions over WebSocket (%s
     });
     expect(refused.kind === 'next' && refused.result.data).toBeUndefined();
     expect(await stars.take()).toEqual({ kind: 'complete' });
-    expect(listening).toBe(0);
+    expect(listeners()).toBe(0);
   });
 
   it('refuses an anonymous caller with UNAUTHENTICATED, then completes', async () => {
