@@ -38,8 +38,10 @@ const ANSWERABLE = new Set(['STEP_UP_REQUIRED', 'APPROVAL_REQUIRED', 'UNAUTHENTI
  * then `complete`; a token that expired or was logged out ends with `UNAUTHENTICATED` and a 4403 close. Such
  * an end is held back from the sink: the same step-up as over HTTP runs (shared with the HTTP operations that
  * fail together, through one coordinator per client), the socket is opened again with the new token in
- * `connectionParams`, and the subscription is made once more. If that one ends the same way, or the step-up
- * fails, the sink gets the end as it came (`onChallenge` too): never a loop.
+ * `connectionParams`, and the subscription is made once more. If that one ends the same way before it
+ * delivered an event and before the challenge's max age can have run out since the step-up (the new token did
+ * not help), or the step-up fails, the sink gets the end as it came (`onChallenge` too): never a loop. A feed
+ * that lived on after a step-up and then decays again is answered again, as the first time.
  */
 export function createStepUpSubscriptions(options: StepUpSubscriptionsOptions): StepUpSubscriptions {
   if (typeof options.accessToken !== 'function') throw new TypeError('"accessToken" option must be a function returning the current access token');
@@ -60,33 +62,42 @@ export function createStepUpSubscriptions(options: StepUpSubscriptionsOptions): 
   const subscribe = <Data>(payload: SubscribePayload, sink: Sink<ExecutionResult<Data, unknown>>): (() => void) => {
     let stopped = false;
     let stop: () => void = () => {};
-    const run = (resubscribed: boolean) => {
+    /** `steppedUpAt`: when the step-up this subscription follows ended (ms); undefined for the first one. */
+    const run = (steppedUpAt?: number) => {
       const mark = coordinator.mark();
       let ending: ExecutionResult<Data, unknown> | undefined;
+      let delivered = false;
       stop = client.subscribe<Data>(payload, {
         next(result) {
           // An end the gateway explains: errors on the root field and no data, then `complete`.
           const codes = (result.errors ?? []).map((error) => (error as { extensions?: { code?: unknown } }).extensions?.code);
           if (result.data == null && codes.some((code) => ANSWERABLE.has(code as string))) ending = result;
-          else sink.next(result);
+          else {
+            delivered = true;
+            sink.next(result);
+          }
         },
         error: (error) => sink.error(error),
         complete() {
           if (ending === undefined || stopped) return sink.complete();
           const end = ending;
-          void answer(end, resubscribed, mark).then((again) => {
-            if (again && !stopped) return run(true);
+          void answer(end, delivered ? undefined : steppedUpAt, mark).then((again) => {
+            if (again && !stopped) return run(Date.now());
             sink.next(end);
             sink.complete();
           });
         },
       });
     };
-    const answer = async (end: ExecutionResult<Data, unknown>, resubscribed: boolean, mark: number): Promise<boolean> => {
+    /** `steppedUpAt`: set when this end may be the very step-up failing (the subscription delivered nothing since). */
+    const answer = async (end: ExecutionResult<Data, unknown>, steppedUpAt: number | undefined, mark: number): Promise<boolean> => {
       // The end's errors, read as an answer's body: the same challenge as over HTTP.
       const challenge = await readChallenge(new Response(null, { status: 200 }), { errors: end.errors });
       if (challenge === undefined) return false;
-      if (challenge.kind === 'impossible' || resubscribed) {
+      // The token from the step-up did not help, unless the challenge's max age has run out since: a new decay.
+      const unhelped =
+        steppedUpAt !== undefined && !(challenge.maxAge !== undefined && challenge.maxAge > 0 && Date.now() - steppedUpAt >= challenge.maxAge * 1000);
+      if (challenge.kind === 'impossible' || unhelped) {
         options.onChallenge?.(challenge);
         return false;
       }
@@ -106,7 +117,7 @@ export function createStepUpSubscriptions(options: StepUpSubscriptionsOptions): 
       client.terminate();
       return true;
     };
-    run(false);
+    run();
     return () => {
       stopped = true;
       stop();

@@ -2,10 +2,13 @@
  * The GutHib demo web app, bundled for the browser and served from its own origin in dev mode: it calls the
  * gateway's `/graphql` cross-origin (CORS) and signs in at the gateway's provider, through
  * `step-up-gateway/client`: `createStepUpFetch` answers each challenge with one step-up and one replay,
- * `createOidcStepUp` runs that step-up in a popup opened from a "Confirm it's you" button.
+ * `createOidcStepUp` runs that step-up in a popup opened from a "Confirm it's you" button, and
+ * `createStepUpSubscriptions`, behind Apollo Client's `GraphQLWsLink`, keeps the stars feed going across one.
  * Tokens live in this page's memory only: a reload signs out of the app (the provider's session stays).
  */
-import { createOidcStepUp, createStepUpFetch, StepUpError, type StepUpRequest, type StepUpTokens } from '../client/index.js';
+import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createOidcStepUp, createStepUpFetch, createStepUpSubscriptions, StepUpError, type StepUpRequest, type StepUpTokens } from '../client/index.js';
 import { createLadder } from '../stepup/ladder.js';
 import { duration, sessionBanner } from './banner.js';
 import { byId, demoWindow, h, type DemoElement } from './dom.js';
@@ -151,6 +154,7 @@ interface Repository {
 const REPOSITORIES = '{ repositories { id name description stars owner { login } } }';
 const REPOSITORY = 'query Repository($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id name owner { login } } }';
 const EMAIL = '{ viewer { login email } }';
+const STAR = 'mutation Star($id: ID!) { starRepository(id: $id) { id stars } }';
 const TRANSFER = 'mutation Transfer($id: ID!, $to: String!) { transferRepositoryOwnership(repositoryId: $id, newOwner: $to) { name owner { login } } }';
 
 async function render(): Promise<void> {
@@ -168,8 +172,11 @@ async function home(): Promise<DemoElement[]> {
       'li',
       { class: 'repo', 'data-name': repository.name },
       h('b', {}, `${repository.owner.login}/${repository.name}`),
-      ` ★ ${repository.stars} `,
+      ' ★ ',
+      h('span', { class: 'stars' }, String(repository.stars)),
+      ' ',
       h('span', { class: 'description' }, repository.description ?? ''),
+      viewer !== undefined && starButton(repository),
       repository.owner.login === viewer && h('a', { href: `#/${repository.owner.login}/${repository.name}/settings`, class: 'settings' }, 'Settings'),
     ),
   );
@@ -181,7 +188,17 @@ async function home(): Promise<DemoElement[]> {
     h('ul', { id: 'repositories' }, ...rows),
     h('h2', {}, 'Your account'),
     h('p', {}, email, ' ', h('span', { id: 'email' })),
+    starsPanel,
   ];
+}
+
+function starButton(repository: Repository): DemoElement {
+  const button = h('button', { type: 'button', class: 'star', title: `Star ${repository.owner.login}/${repository.name}` }, '☆ Star');
+  button.addEventListener('click', () => {
+    doing = `to star ${repository.owner.login}/${repository.name}`;
+    void graphql(STAR, { id: repository.id });
+  });
+  return button;
 }
 
 async function showEmail(): Promise<void> {
@@ -235,6 +252,97 @@ async function transfer(id: string, fullName: string, to: string, result: DemoEl
     result.textContent = `Not transferred: you did not confirm it's you (${why}).`;
   }
 }
+
+// --- stars on your repositories: a subscription that stops when the level decays, and goes on after a step-up ---
+
+interface StarEvent {
+  readonly repositoryStarred: {
+    readonly repository: { readonly name: string; readonly stars: number; readonly owner: { readonly login: string } };
+    readonly by: { readonly login: string };
+  };
+}
+const STARRED = gql`
+  subscription Starred {
+    repositoryStarred {
+      repository {
+        id
+        name
+        stars
+        owner {
+          login
+        }
+      }
+      by {
+        login
+      }
+    }
+  }
+`;
+
+const feed = createStepUpSubscriptions({
+  url: config.graphql.replace(/^http/, 'ws'),
+  accessToken: () => tokens?.accessToken,
+  // The gateway ended the feed (the level decayed) or refused it (too weak): the panel says so, and the
+  // same "Confirm it's you" as for a query asks for the step-up; the client then subscribes once more.
+  stepUp: async (request) => {
+    const need = request.requiredAcr === undefined ? 'a sign-in' : `a sign-in at level ${request.requiredAcr}`;
+    const age = request.maxAge === undefined ? '' : ` at most ${duration(request.maxAge)} old`;
+    feedStatus('paused', `Paused: the stars need ${need}${age}. Confirm it's you to go on.`);
+    doing = 'to keep watching the stars on your repositories';
+    await oidc.stepUp(request);
+    feedStatus('watching', 'Watching: stars given to your repositories appear here.');
+  },
+});
+const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new GraphQLWsLink(feed.client) });
+
+const starsList = h('ul', { id: 'stars' });
+const starsStatus = h('p', { id: 'stars-status', role: 'status', 'data-state': 'off' }, 'Not watching.');
+const watchButton = h('button', { id: 'watch-stars', type: 'button' }, 'Watch stars');
+const starsPanel = h(
+  'section',
+  { id: 'stars-panel' },
+  h('h2', {}, 'Stars on your repositories'),
+  h('p', { class: 'hint' }, 'Live, over a WebSocket: it needs MEDIUM, and stops when your sign-in gets too old for it.'),
+  h('p', {}, watchButton),
+  starsStatus,
+  starsList,
+);
+let watching: { unsubscribe(): void } | undefined;
+
+function feedStatus(state: 'off' | 'watching' | 'paused' | 'stopped', text: string): void {
+  starsStatus.dataset['state'] = state;
+  starsStatus.textContent = text;
+  watchButton.textContent = state === 'off' || state === 'stopped' ? 'Watch stars' : 'Stop';
+}
+
+watchButton.addEventListener('click', () => {
+  if (watching !== undefined) {
+    watching.unsubscribe();
+    watching = undefined;
+    return feedStatus('off', 'Not watching.');
+  }
+  feedStatus('watching', 'Watching: stars given to your repositories appear here.');
+  watching = apollo.subscribe<StarEvent>({ query: STARRED, errorPolicy: 'all' }).subscribe({
+    next({ data, error }) {
+      const event = data?.repositoryStarred;
+      if (event == null) return void (error !== undefined && feedStatus('stopped', `Stopped: ${error.message}`));
+      const { repository, by } = event;
+      starsList.append(
+        h('li', { class: 'star-event', 'data-by': by.login }, `${by.login} starred ${repository.owner.login}/${repository.name} · ★ ${repository.stars}`),
+      );
+      // The list above shows the new count too.
+      for (const row of win.document.querySelectorAll(`li.repo[data-name="${repository.name}"] .stars`)) row.textContent = String(repository.stars);
+    },
+    error(error: Error) {
+      watching = undefined;
+      feedStatus('stopped', `Stopped: ${error.message}`);
+    },
+    complete() {
+      watching = undefined;
+      if (starsStatus.dataset['state'] !== 'stopped') feedStatus('stopped', 'Stopped.');
+    },
+  });
+});
 
 function say(message: string): void {
   byId('notice').textContent = message;

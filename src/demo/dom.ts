@@ -21,6 +21,7 @@ export interface DemoWindow {
   readonly document: {
     getElementById(id: string): DemoElement | null;
     createElement(tag: string): DemoElement;
+    querySelectorAll(selectors: string): Iterable<DemoElement>;
   };
   readonly location: { readonly hash: string; readonly search: string; readonly origin: string; assign(url: string): void };
   readonly history: { replaceState(data: unknown, unused: string, url: string): void };

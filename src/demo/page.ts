@@ -21,7 +21,8 @@ ul{list-style:none;padding:0}.repo{padding:.5rem 0;border-bottom:1px solid #eaee
 .description{color:#57606a}.hint{color:#57606a;margin-top:-.5rem}.danger{border:1px solid #cf222e;border-radius:6px;padding:0 1rem 1rem}
 .danger h3{color:#cf222e}#notice{color:#57606a;min-height:1.2em}
 .dialog{position:fixed;inset:0;background:rgba(0,0,0,.35);display:flex;align-items:center;justify-content:center}.dialog[hidden]{display:none}
-.dialog div{background:#fff;border-radius:8px;padding:1rem 1.2rem;max-width:26rem;box-shadow:0 8px 24px rgba(0,0,0,.2)}`;
+.star{font-size:.8rem;padding:.1rem .5rem}#stars-status[data-state=paused]{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.4rem .6rem}
+#stars li{padding:.25rem 0}.dialog div{background:#fff;border-radius:8px;padding:1rem 1.2rem;max-width:26rem;box-shadow:0 8px 24px rgba(0,0,0,.2)}`;
 
 /** The app's page: a shell the bundle fills in. */
 export function indexHtml(config: DemoConfig): string {

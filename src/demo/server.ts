@@ -50,8 +50,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   });
   const origin = `http://localhost:${port}`;
   config = { issuer: options.issuer, graphql: options.graphql, clientId: options.clientId ?? 'guthib-web', ladder: options.ladder };
-  // Script only from this origin, fetches only to it, the provider and the gateway.
-  csp = `default-src 'self'; connect-src 'self' ${new URL(options.issuer).origin} ${new URL(options.graphql).origin}; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`;
+  // Script only from this origin, fetches only to it, the provider and the gateway (HTTP, and its WebSocket for the stars feed).
+  const gateway = new URL(options.graphql);
+  const socket = `${gateway.protocol === 'https:' ? 'wss' : 'ws'}://${gateway.host}`;
+  csp = `default-src 'self'; connect-src 'self' ${new URL(options.issuer).origin} ${gateway.origin} ${socket}; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://demo.invalid').pathname;

@@ -6,22 +6,23 @@ import { authenticator } from 'otplib';
 import { ACR, acrRank, requiredRank } from './acrBinding.js';
 import { DEV_USERS } from './devUsers.js';
 import { approvalHtml, requestedApprovals } from './approvals.js';
-import { approvePage, MAX_DAYS_AGO, otpPage, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
+import { approvePage, MAX_DAYS_AGO, otpPage, type DevAgo, page, passwordPage, readForm, redirect, sendHtml } from './pages.js';
 
 /**
  * The login interaction: password, then a TOTP code when gold is asked for. "Remember me" decides
  * whether the session cookie outlives the browser. A TOTP code is accepted once per account.
  *
- * Dev only: "pretend this sign-in happened N days ago" (`days_ago`) back-dates the authentication
- * (`login.ts`, which becomes the session's login time and so every token's `auth_time`), so that a person
- * or a test can make the café's session, gold and remembered three months ago, without waiting for it.
+ * Dev only: "pretend this sign-in happened N days M minutes ago" (`days_ago`, `minutes_ago`) back-dates the
+ * authentication (`login.ts`, which becomes the session's login time and so every token's `auth_time`), so
+ * that a person or a test can make the café's session, gold and remembered three months ago, or a silver one
+ * a minute from decaying, without waiting for it.
  */
 
 /** After a correct password, while the TOTP code is awaited: keyed by interaction uid. */
 interface PendingSecondFactor {
   readonly accountId: string;
   readonly remember: boolean;
-  /** Seconds the authentication is back-dated by (`days_ago`); 0 for a real one. */
+  /** Seconds the authentication is back-dated by (`days_ago`, `minutes_ago`); 0 for a real one. */
   readonly backdate: number;
   readonly expiresAt: number;
 }
@@ -74,15 +75,15 @@ export function createInteractions(provider: Provider) {
       const waiting = pending.get(uid);
       return waiting
         ? sendHtml(res, 200, otpPage(uid, waiting.accountId, undefined, transaction))
-        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details), undefined, '', transaction));
+        : sendHtml(res, 200, passwordPage(uid, client, needsGold, hint, await rememberedBefore(details), undefined, undefined, transaction));
     }
 
     const form = await readForm(req);
 
     if (action === 'login') {
       const username = form.get('username') ?? '';
-      const daysAgo = form.get('days_ago') ?? '';
-      const backdate = backdateOf(daysAgo);
+      const ago: DevAgo = { days: form.get('days_ago') ?? '', minutes: form.get('minutes_ago') ?? '' };
+      const backdate = backdateOf(ago);
       if (backdate === undefined) {
         return sendHtml(
           res,
@@ -93,14 +94,14 @@ export function createInteractions(provider: Provider) {
             needsGold,
             username,
             form.has('remember'),
-            `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}.`,
-            daysAgo,
+            `"Days ago" must be a whole number from 0 to ${MAX_DAYS_AGO}, and "minutes ago" one from 0 to ${MAX_DAYS_AGO * 1440}.`,
+            ago,
             transaction,
           ),
         );
       }
       if (!checkPassword(username, form.get('password') ?? '')) {
-        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', daysAgo, transaction));
+        return sendHtml(res, 401, passwordPage(uid, client, needsGold, username, form.has('remember'), 'Wrong username or password.', ago, transaction));
       }
       const remember = form.get('remember') === 'yes';
       if (needsGold) {
@@ -169,9 +170,14 @@ export function createInteractions(provider: Provider) {
 
 const epoch = (): number => Math.floor(Date.now() / 1000);
 
-/** Seconds to back-date a dev sign-in by, from the "days ago" field; undefined when it is not 0 … MAX_DAYS_AGO. */
-function backdateOf(daysAgo: string): number | undefined {
-  if (daysAgo.trim() === '') return 0;
-  const days = Number(daysAgo);
-  return Number.isInteger(days) && days >= 0 && days <= MAX_DAYS_AGO ? days * 24 * 60 * 60 : undefined;
+/** Seconds to back-date a dev sign-in by, from the "days" and "minutes ago" fields (empty is 0); undefined when either is not a whole number in range. */
+function backdateOf(ago: DevAgo): number | undefined {
+  const whole = (text: string, max: number) => {
+    if (text.trim() === '') return 0;
+    const number = Number(text);
+    return Number.isInteger(number) && number >= 0 && number <= max ? number : undefined;
+  };
+  const days = whole(ago.days, MAX_DAYS_AGO);
+  const minutes = whole(ago.minutes, MAX_DAYS_AGO * 1440);
+  return days === undefined || minutes === undefined ? undefined : days * 86_400 + minutes * 60;
 }

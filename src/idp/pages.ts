@@ -5,6 +5,12 @@ import { DEV_USERS } from './devUsers.js';
 const MAX_FORM_BYTES = 16 * 1024;
 /** The furthest back a dev sign-in may pretend to have happened ("days_ago" on the password page): ten years. */
 export const MAX_DAYS_AGO = 3650;
+/** The dev-only back-dating fields, as typed: days and minutes. */
+export interface DevAgo {
+  readonly days: string;
+  readonly minutes: string;
+}
+const NOT_AGO: DevAgo = { days: '', minutes: '' };
 
 export function passwordPage(
   uid: string,
@@ -13,7 +19,7 @@ export function passwordPage(
   username = '',
   remember = false,
   error?: string,
-  daysAgo = '',
+  ago: DevAgo = NOT_AGO,
   transaction = '',
 ): string {
   return page(
@@ -25,7 +31,7 @@ ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <label>Username <input name="username" value="${escapeHtml(username)}" autocomplete="username" required autofocus></label>
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <label class="inline"><input type="checkbox" name="remember" value="yes"${remember ? ' checked' : ''}> Remember me</label>
-<label class="dev">Dev only: pretend this sign-in happened <input name="days_ago" class="days" type="number" min="0" max="${MAX_DAYS_AGO}" inputmode="numeric" placeholder="0" value="${escapeHtml(daysAgo)}"> days ago</label>
+<label class="dev">Dev only: pretend this sign-in happened <input name="days_ago" class="days" type="number" min="0" max="${MAX_DAYS_AGO}" inputmode="numeric" placeholder="0" value="${escapeHtml(ago.days)}"> days <input name="minutes_ago" class="days" type="number" min="0" max="${MAX_DAYS_AGO * 1440}" inputmode="numeric" placeholder="0" value="${escapeHtml(ago.minutes)}"> minutes ago</label>
 <button type="submit">Continue</button>
 </form>
 <form method="post" action="/interaction/${uid}/abort"><button type="submit" class="link">Cancel</button></form>

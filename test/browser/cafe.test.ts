@@ -1,19 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { authenticator } from 'otplib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
+import { hasChromium, launchChromium, popupFrom, shooter } from '../helpers/chromium.js';
 import { startDevGateway } from '../helpers/devGateway.js';
 import { postGraphQL, transferApproval } from '../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn('Debian chromium is not installed: `apt-get install chromium` (or run .ci/run) to run the browser tests');
-
-/** Screenshots of every step (git-ignored): test/browser/artifacts/<test>-<step>.png. */
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const alice = DEV_USERS['alice']!;
 /** A code of alice's authenticator `offset` steps from now: each sign-in of a test needs a later one (a code is accepted once). */
 async function code(offset: -1 | 0 | 1): Promise<string> {
@@ -32,19 +25,7 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
   /** The parameters of each authorization request the popups sent to the provider. */
   let authorizations: Array<Record<string, string>>;
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -73,19 +54,6 @@ describe.skipIf(!hasChromium)('the café scene in Chromium', () => {
         r.owner.login,
       ]),
     );
-
-  /** Saves a screenshot of `page` as `<test>-<n>-<step>.png`. */
-  const shooter = (test: string) => {
-    let n = 0;
-    return (page: Page, step: string) => page.screenshot({ path: `${ARTIFACTS}${test}-${String(++n).padStart(2, '0')}-${step}.png` });
-  };
-
-  /** Clicks what opens the provider's popup, and returns the popup. */
-  const popupFrom = async (page: Page, selector: string) => {
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click(selector)]);
-    await popup.waitForLoadState();
-    return popup;
-  };
 
   /** The café's sign-in, three months ago: password, remember me, a one-time code, back-dated 90 days. */
   const signInThreeMonthsAgo = async (page: Page, snap: (page: Page, step: string) => Promise<unknown>) => {

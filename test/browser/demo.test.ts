@@ -1,33 +1,18 @@
-import { existsSync } from 'node:fs';
 import { authenticator } from 'otplib';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startDevGateway } from '../helpers/devGateway.js';
 import { transferApproval } from '../helpers/gateway.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn('Debian chromium is not installed: `apt-get install chromium` (or run .ci/run) to run the browser test');
 
 /** The gateway's own protocol page (`/` in dev mode, same origin, raw challenges), in real Chromium. The café app is cafe.test.ts. */
 describe.skipIf(!hasChromium)('the protocol page at the gateway in Chromium', () => {
   let gateway: Gateway;
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

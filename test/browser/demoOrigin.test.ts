@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server.js';
 import { startDevGateway } from '../helpers/devGateway.js';
 import { titleOf, WebClient } from '../helpers/browser.js';
-import { GOLD, postGraphQL } from '../helpers/gateway.js';
+import { GOLD, postGraphQL, SILVER } from '../helpers/gateway.js';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
@@ -64,6 +64,30 @@ describe('dev mode: the demo app on its own origin, and the café session', () =
       data: { repositories: [{ name: 'gut' }, { name: 'website' }, { name: 'dotfiles' }], viewer: { login: 'alice', email: null } },
       errors: [{ path: ['viewer', 'email'], extensions: { code: 'STEP_UP_REQUIRED', requiredAcr: 'MEDIUM', maxAge: 43_200 } }],
     });
+  });
+
+  it('makes a silver sign-in of 719 minutes ago, one minute from the end of MEDIUM', async () => {
+    const client = new WebClient(gateway.issuer);
+    const login = await client.authorize({ acr_values: SILVER, max_age: '43200' });
+    const afterPassword = await client.browser.submit(login.landing, '/login', {
+      username: 'alice',
+      password: DEV_USERS['alice']!.password,
+      minutes_ago: '719',
+    });
+    const claims = decode((await login.finish(afterPassword)).access_token);
+    const age = Math.floor(Date.now() / 1000) - (claims['auth_time'] as number);
+    expect([claims['acr'], age >= 719 * 60 && age < 720 * 60]).toEqual([SILVER, true]);
+  });
+
+  it('refuses a "minutes ago" that is not a whole number', async () => {
+    const client = new WebClient(gateway.issuer);
+    const { landing } = await client.authorize();
+    const refused = await client.browser.submit(landing, '/login', { username: 'alice', password: DEV_USERS['alice']!.password, minutes_ago: '-5' });
+    expect([titleOf(refused), refused.kind === 'page' && refused.status, refused.kind === 'page' && refused.html.includes('one from 0 to 5256000')]).toEqual([
+      'Sign in',
+      400,
+      true,
+    ]);
   });
 
   it('refuses a "days ago" that is not a whole number of days up to ten years', async () => {

@@ -85,6 +85,56 @@ describe('createStepUpSubscriptions', () => {
     ]);
   });
 
+  it('steps up again when the resubscribed feed decays in its turn', async () => {
+    let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
+    let stepUps = 0;
+    client = createStepUpSubscriptions({
+      url: wsUrlOf(h.gateway.url),
+      webSocketImpl: WebSocket,
+      accessToken: () => token,
+      stepUp: async () => {
+        stepUps += 1;
+        token = await h.issuer.sign({ acr: SILVER, auth_time: h.now(), exp: h.now() + 2 * MEDIUM_MAX_AGE });
+      },
+    });
+    const { seen, sink } = collect();
+    client.subscribe({ query: STARRED }, sink);
+    await until(() => listeners() === 1);
+    moveTo(T0 + MEDIUM_MAX_AGE + 1);
+    await star();
+    await until(() => stepUps === 1 && listeners() === 1);
+    // No event since the step-up: the second decay is told from a step-up that did not help by the max age.
+    moveTo(T0 + 2 * MEDIUM_MAX_AGE + 2);
+    await star();
+    await until(() => stepUps === 2 && listeners() === 1);
+    await star();
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([{ kind: 'next', value: { data: { repositoryStarred: { repository: { name: 'gut' }, by: { login: 'bob' } } } } }]);
+  });
+
+  it('hands the end to the app when the resubscription is refused at once: one step-up, never a loop', async () => {
+    const token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
+    const challenges: unknown[] = [];
+    let stepUps = 0;
+    client = createStepUpSubscriptions({
+      url: wsUrlOf(h.gateway.url),
+      webSocketImpl: WebSocket,
+      accessToken: () => token,
+      // A step-up that "succeeds" without a better token: the same old one comes back.
+      stepUp: async () => void (stepUps += 1),
+      onChallenge: (challenge) => void challenges.push(challenge),
+    });
+    const { seen, sink } = collect();
+    client.subscribe({ query: STARRED }, sink);
+    await until(() => listeners() === 1);
+    moveTo(T0 + MEDIUM_MAX_AGE + 1);
+    await star();
+    await until(() => seen.length === 2);
+    expect(seen).toMatchObject([{ kind: 'next', value: { errors: [{ extensions: { code: 'STEP_UP_REQUIRED' } }] } }, { kind: 'complete' }]);
+    expect([stepUps, challenges]).toMatchObject([1, [{ kind: 'step-up', maxAge: MEDIUM_MAX_AGE }]]);
+    expect(listeners()).toBe(0);
+  });
+
   it('signs in again after the token expired and the gateway closed with 4403, then resubscribes', async () => {
     let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 600 });
     const asked: StepUpRequest[] = [];
