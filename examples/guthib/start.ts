@@ -13,7 +13,12 @@ runGateway({
       name: 'the GutHib example: two subgraph services, accounts and repositories, composed (set "subgraphs", "supergraph" or "graph" in the config file to serve your own)',
       options: {
         supergraph: async ({ identityJwksUrl, identityIssuer }) => {
-          running = await startGutHibSubgraphs({ identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl }, log: (line) => console.log(line) });
+          // With REDIS_URL (the gateway's Redis), star events cross replicas: a subscription on one hears stars given through another.
+          running = await startGutHibSubgraphs({
+            identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
+            log: (line) => console.log(line),
+            redisUrl: process.env['REDIS_URL'] || undefined,
+          });
           for (const subgraph of running.subgraphs) console.log(`subgraph ${subgraph.name} at ${subgraph.url}`);
           return { kind: 'subgraphs', subgraphs: running.subgraphs };
         },

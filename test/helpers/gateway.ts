@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createGutHibGraph, createInMemorySource, type GutHibSource } from '../../examples/guthib/index.js';
+import { withRedisStarEvents } from '../../examples/guthib/redisStarEvents.js';
 import { startGutHibSubgraphs } from '../../examples/guthib/subgraphs/index.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { startTestIssuer, type TestIssuer } from './issuer.js';
@@ -61,7 +62,9 @@ export function writeConfigFile(value: object): string {
  * A gateway in production mode on port 0, trusting a real issuer on loopback, on a fixed clock.
  * `file` becomes its config file; `env` adds environment variables (REDIS_URL, …).
  */
-export async function startHarness(options: { file?: object; env?: Record<string, string>; mode?: 'federated' | 'local' } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { file?: object; env?: Record<string, string>; mode?: 'federated' | 'local'; starEventsRedisUrl?: string } = {},
+): Promise<Harness> {
   let now = T0;
   const clock = () => now;
   const issuer = await startTestIssuer({ now: clock });
@@ -73,12 +76,16 @@ export async function startHarness(options: { file?: object; env?: Record<string
     ...(options.file === undefined ? {} : { STEP_UP_CONFIG: writeConfigFile(options.file) }),
     ...options.env,
   });
-  const source = createInMemorySource();
+  // Star events over Redis: the local graph's source is wrapped here; the repositories subgraph wraps its own.
+  const local = options.mode === 'local' || (options.mode === undefined && process.env['HARNESS_MODE'] === 'local');
+  const events =
+    local && options.starEventsRedisUrl !== undefined ? withRedisStarEvents(createInMemorySource(), { url: options.starEventsRedisUrl }) : undefined;
+  const source = events?.source ?? createInMemorySource();
   const received: ReceivedDocument[] = [];
   const { logger, lines: logs } = capturedLogger();
   let subgraphs: { close(): Promise<void> } | undefined;
   // The HTTP contract holds in front of subgraphs: by default the example runs federated, as `npm start` runs it.
-  const mode = options.mode ?? (process.env['HARNESS_MODE'] === 'local' ? 'local' : 'federated');
+  const mode = local ? 'local' : 'federated';
   const gateway = await startGateway(
     config,
     mode === 'local'
@@ -91,6 +98,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
               source,
               clock,
               identity: { issuer: identityIssuer, jwksUrl: identityJwksUrl },
+              redisUrl: options.starEventsRedisUrl,
               onRequest: (entry) => {
                 if (!entry.query.includes('_service'))
                   received.push({
@@ -122,6 +130,7 @@ export async function startHarness(options: { file?: object; env?: Record<string
     async close() {
       await gateway.close();
       await subgraphs?.close();
+      await events?.close();
       await issuer.close();
     },
   };

@@ -14,6 +14,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { createStepUpSubgraph, type GatewayIdentityOptions } from 'step-up-gateway/subgraph';
+import { withRedisStarEvents } from '../redisStarEvents.js';
 import { createInMemorySource } from '../inMemorySource.js';
 import { createLoaders } from '../loaders.js';
 import type { GutHibSource } from '../source.js';
@@ -47,6 +48,12 @@ export interface GutHibSubgraphOptions {
   readonly onRequest?: (entry: ReceivedDocument) => void;
   /** Given one line per received document, e.g. `[accounts] received { viewer { login } } as alice (level MEDIUM)`. */
   readonly log?: (line: string) => void;
+  /**
+   * Redis shared by the replicas: the repositories subgraph publishes each star there and listens there for
+   * `Subscription.repositoryStarred`, so that a subscription held by one replica hears the stars given
+   * through another (`withRedisStarEvents`). Default: star events stay in this process.
+   */
+  readonly redisUrl?: string | undefined;
 }
 
 export interface RunningGutHibSubgraph {
@@ -69,7 +76,11 @@ export function buildGutHibSubgraphSchema(name: GutHibSubgraphName): GraphQLSche
 
 /** Starts one subgraph on 127.0.0.1. */
 export async function startGutHibSubgraph(name: GutHibSubgraphName, options: GutHibSubgraphOptions): Promise<RunningGutHibSubgraph> {
-  const source = options.source ?? createInMemorySource();
+  const events =
+    name === 'repositories' && options.redisUrl !== undefined
+      ? withRedisStarEvents(options.source ?? createInMemorySource(), { url: options.redisUrl })
+      : undefined;
+  const source = events?.source ?? options.source ?? createInMemorySource();
   const stepUp = createStepUpSubgraph({
     schema: buildGutHibSubgraphSchema(name),
     ...options.identity,
@@ -101,6 +112,7 @@ export async function startGutHibSubgraph(name: GutHibSubgraphName, options: Gut
       httpServer.closeAllConnections();
       await new Promise((done) => httpServer.close(done));
       await server.stop();
+      await events?.close();
     },
   };
 }

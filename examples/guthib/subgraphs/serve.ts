@@ -8,7 +8,8 @@
  * (`{"subgraph","query","sub"}`), and stops on SIGTERM or SIGINT.
  * Environment: PORT (default 0, any free port), GATEWAY_JWKS_URL (required), GATEWAY_ISSUER
  * (default `step-up-gateway`), GATEWAY_ACCEPT_LEGACY_IDENTITY (`1`: also accept the deprecated static
- * identities of gateways that cannot sign per request, as the bench's peers send; default off).
+ * identities of gateways that cannot sign per request, as the bench's peers send; default off), REDIS_URL
+ * (repositories: star events go through this Redis, shared by replicas; default in this process).
  */
 import { createInMemorySource, generatedSeed } from '../inMemorySource.js';
 import { GUTHIB_SUBGRAPH_NAMES, startGutHibSubgraph, type GutHibSubgraphName } from './index.js';
@@ -33,6 +34,7 @@ const subgraph = await startGutHibSubgraph(name, {
     acceptLegacyIdentity: process.env['GATEWAY_ACCEPT_LEGACY_IDENTITY'] === '1',
   },
   ports: { [name]: port },
+  redisUrl: process.env['REDIS_URL'] || undefined,
   onRequest: ({ subgraph, query, identity }) => {
     process.stdout.write(`${JSON.stringify({ subgraph, query, sub: identity.sub ?? null })}\n`);
   },
