@@ -91,7 +91,7 @@ export interface Config {
   readonly log: LogConfig;
   /** `reload`: what a federated graph's reload (file change, SIGHUP) may do. */
   readonly reload: ReloadConfig;
-  /** `subscriptions`: GraphQL over WebSocket on `/graphql` (`{ maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds? }`). */
+  /** `subscriptions`: GraphQL over WebSocket on `/graphql` (`{ maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds?, maxQueuedEvents? }`). */
   readonly subscriptions: SubscriptionsConfig;
   /**
    * `approvals.tickets`: offer transaction tickets, the weaker proof of an approval for providers without
@@ -306,14 +306,21 @@ export interface SubscriptionsConfig {
   readonly connectionInitTimeoutMs: number;
   /** `recheckSeconds`: how often open subscriptions are decided again when no event comes. Default 10. */
   readonly recheckSeconds: number;
+  /** `maxQueuedEvents`: results a subscription holds for a client that does not read them; one more ends it (SUBSCRIPTION_BACKLOG). Default 100. */
+  readonly maxQueuedEvents: number;
 }
 
-const DEFAULT_SUBSCRIPTIONS: SubscriptionsConfig = Object.freeze({ maxPerConnection: 20, connectionInitTimeoutMs: 3_000, recheckSeconds: 10 });
+const DEFAULT_SUBSCRIPTIONS: SubscriptionsConfig = Object.freeze({
+  maxPerConnection: 20,
+  connectionInitTimeoutMs: 3_000,
+  recheckSeconds: 10,
+  maxQueuedEvents: 100,
+});
 
 function subscriptionsOf(value: unknown): SubscriptionsConfig {
   if (value === undefined) return DEFAULT_SUBSCRIPTIONS;
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new TypeError('config "subscriptions" must be an object { maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds? }');
+    throw new TypeError('config "subscriptions" must be an object { maxPerConnection?, connectionInitTimeoutMs?, recheckSeconds?, maxQueuedEvents? }');
   const settings: Record<string, number> = { ...DEFAULT_SUBSCRIPTIONS };
   for (const [key, setting] of Object.entries(value)) {
     if (!(key in DEFAULT_SUBSCRIPTIONS))

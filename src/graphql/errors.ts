@@ -48,6 +48,8 @@ export type ErrorCode =
   | 'SUBGRAPH_REQUEST_LIMIT'
   /** Federated: a subgraph's own error the gateway does not relay (INTERNAL_SERVER_ERROR, no code, a code of its own); its text goes to the log. */
   | 'SUBGRAPH_ERROR'
+  /** A subscription whose client fell `subscriptions.maxQueuedEvents` results behind was ended; it may subscribe again. */
+  | 'SUBSCRIPTION_BACKLOG'
   /** A fault of the gateway's, never the caller's; details go to the log only. */
   | 'INTERNAL_SERVER_ERROR';
 

@@ -1,4 +1,5 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
+import { gatewayError } from './errors.js';
 
 /** Why a subscription ended, as the audit trail and the metrics name it. */
 export type SubscriptionEndReason =
@@ -13,7 +14,9 @@ export type SubscriptionEndReason =
   /** The client completed it or closed its connection. */
   | 'client'
   /** The gateway is shutting down. */
-  | 'shutdown';
+  | 'shutdown'
+  /** The client fell `maxQueued` results behind: SUBSCRIPTION_BACKLOG, so that a slow reader never grows the gateway. */
+  | 'backlog';
 
 /** A decision made again for the caller at `now`: nothing to say, or the end of the subscription. */
 export type Recheck = undefined | { readonly reason: SubscriptionEndReason; readonly errors: readonly GraphQLError[] };
@@ -31,6 +34,11 @@ export interface LiveSubscriptionOptions<TContext> {
   readonly execute: (event: unknown, context: TContext) => ExecutionResult | Promise<ExecutionResult>;
   /** Told once, when it ends, why. */
   readonly onEnd: (reason: SubscriptionEndReason) => void;
+  /**
+   * Results executed and not yet read by the client, at most: an event that comes while this many wait ends the
+   * subscription (`backlog`) instead of being executed. Default 100.
+   */
+  readonly maxQueued?: number;
 }
 
 /**
@@ -40,7 +48,8 @@ export interface LiveSubscriptionOptions<TContext> {
  * holds ends it: one final result naming why (its errors), then the end, and the source is closed, so that no
  * later event is delivered and no upstream subscription is left open. `recheck()` does the same between
  * events (a level decays while nothing is starred), and `end()` ends it from outside (a refused connection,
- * shutdown).
+ * shutdown). A client that stops reading is not buffered for without bound: once `maxQueued` results wait,
+ * the next event ends it with SUBSCRIPTION_BACKLOG after those results (it may subscribe again).
  */
 export class LiveSubscription<TContext> implements AsyncIterableIterator<ExecutionResult> {
   readonly #options: LiveSubscriptionOptions<TContext>;
@@ -120,6 +129,11 @@ export class LiveSubscription<TContext> implements AsyncIterableIterator<Executi
         const next = await source.next();
         if (this.#ended !== undefined) return;
         if (next.done === true) return void (await this.end('completed'));
+        const maxQueued = this.#options.maxQueued ?? 100;
+        if (this.#ready.length >= maxQueued) {
+          const message = `The client fell ${maxQueued} events behind: the subscription was ended; subscribe again`;
+          return void (await this.end('backlog', [gatewayError('SUBSCRIPTION_BACKLOG', message, { extensions: { limit: 'subscriptions.maxQueuedEvents' } })]));
+        }
         const now = clock();
         const verdict = await recheck(now);
         if (this.#ended !== undefined) return;

@@ -55,6 +55,8 @@ export interface SubscriptionLimits {
   readonly connectionInitTimeoutMs: number;
   /** Seconds between two checks of every open subscription when no event comes. */
   readonly recheckSeconds: number;
+  /** Results a subscription holds for a client that does not read them; the next event ends it. */
+  readonly maxQueuedEvents: number;
 }
 
 export interface WebSocketEndpointOptions {
@@ -374,6 +376,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       recheck,
       contextAt: (at) => contextAt(connection, at),
       execute: (event, context) => graph.execute(args, event, context),
+      maxQueued: limits.maxQueuedEvents,
       onEnd: (reason: SubscriptionEndReason) => {
         connection.feeds.delete(feed);
         reportSubscription(ops, 'subscription.ended', who(connection), { ...fields, reason });
