@@ -231,12 +231,15 @@ export function createStepUpSubgraph<TContext extends object = object>(
           return false;
         }
       },
-      // It names this very subscribe message and is used once, as over HTTP; one socket, one subscription.
+      // It names this very subscribe message and is used once, as over HTTP; one socket, one subscription. A
+      // legacy identity (acceptLegacyIdentity) names no request and is not used up: as over HTTP, it carries
+      // any number of them, so that a gateway that multiplexes subscriptions on one socket works.
       async onSubscribe(ctx, _id, payload) {
         const identity = sockets.get(ctx);
-        sockets.delete(ctx);
+        if (identity?.txn !== undefined) sockets.delete(ctx);
         const refuse = (why: string) => [gatewayError('UNAUTHENTICATED', `This service answers the gateway only: ${why}`)];
         if (identity === undefined) return refuse('no transaction token was verified for this subscription');
+        if (identity.exp + clockTolerance < clock()) return refuse('the identity this socket was opened with has expired');
         if (identity.txn !== undefined) {
           const digest = requestDigest({ query: payload.query, operationName: payload.operationName, variables: payload.variables });
           if (digest !== identity.req_digest) return refuse('the transaction token was issued for another request');
