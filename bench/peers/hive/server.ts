@@ -11,11 +11,16 @@
  * request verifies its token).
  * Each subgraph request carries a static identity (alice, level HIGH) from `transportEntries` headers, and
  * in-flight deduplication is off (`deduplicateInflightRequests: false`).
+ * Subscriptions (bench/subscriptions.ts): GraphQL over WebSocket on /graphql (graphql-ws `useServer` with Hive's
+ * `getGraphQLWSOptions`, the token in `connectionParams.authorization`), and to the repositories subgraph over
+ * WebSocket with the static identity in `connectionParams["txn-token"]` (Hive multiplexes them on one socket).
  * Usage: BENCH_SUPERGRAPH=… BENCH_IDENTITIES=… BENCH_KEYS_FILE=… node --import tsx bench/peers/hive/server.ts [port]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime, createInlineSigningKeyProvider, useJWT } from '@graphql-hive/gateway';
+import { createGatewayRuntime, createInlineSigningKeyProvider, getGraphQLWSOptions, useJWT } from '@graphql-hive/gateway';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { GraphQLError, type FieldNode } from 'graphql';
 import { createLocalJWKSet, errors, jwtVerify, importJWK, exportSPKI, type JWTPayload, type KeyLike } from 'jose';
 import { benchJwks, HOST, portFromArgs, reportCpuOnSignal, staticIdentities, supergraphSdl } from '../common.js';
@@ -97,7 +102,10 @@ const gateway = createGatewayRuntime({
   transportEntries: Object.fromEntries(
     Object.entries(identities).map(([name, identity]) => [
       name,
-      { headers: [['gateway-identity', identity]], options: { deduplicateInflightRequests: false } },
+      {
+        headers: [['gateway-identity', identity]],
+        options: { deduplicateInflightRequests: false, subscriptions: { kind: 'ws', options: { connectionParams: { 'txn-token': identity } } } },
+      },
     ]),
   ) as never,
   plugins:
@@ -129,6 +137,14 @@ const gateway = createGatewayRuntime({
 });
 
 const httpServer = createServer({ maxHeaderSize: 16_384 }, gateway);
+// Over WebSocket the bearer token comes in connectionParams: resolveUserFn reads it from this request's headers.
+useServer(
+  getGraphQLWSOptions(gateway as never, (ctx: { connectionParams?: Readonly<Record<string, unknown>> }) => {
+    const authorization = ctx.connectionParams?.['authorization'];
+    return { request: new Request('http://gateway/graphql', { headers: typeof authorization === 'string' ? { authorization } : {} }) };
+  }),
+  new WebSocketServer({ server: httpServer, path: '/graphql' }),
+);
 await new Promise<void>((done) => httpServer.listen(portFromArgs(), HOST, done));
 reportCpuOnSignal();
 console.log(`READY http://${HOST}:${(httpServer.address() as AddressInfo).port}/graphql`);
