@@ -8,8 +8,8 @@
  * - memory: the gateway's RSS growth for BENCH_IDLE (1000) idle subscriptions, 20 per client socket;
  * - CPU per event: 100 subscribers (5 sockets × 20), BENCH_STARS (200) stars sent straight to the repositories
  *   subgraph (so the gateway's CPU is delivery alone), gateway CPU µs per event delivered.
- * Each measurement records the CPU other processes used meanwhile (the machine's busy time minus the gateway's and
- * the subgraphs'), and one where they used more than 0.1 core is run again (at most twice); each round prints
+ * Each measurement records the CPU other processes used meanwhile (the machine's busy time minus the gateway's, the
+ * subgraphs' and this load generator's), and one where they used more than 0.1 core is run again (at most twice); each round prints
  * G4 ÷ G1 for both figures. G1 needs `npm ci` in bench/peers/hive and Node ≥ 22.15 (it is skipped otherwise).
  * Env: BENCH_ROUNDS (3), BENCH_IDLE (1000), BENCH_STARS (200), BENCH_KEYS_FILE, BENCH_ONLY (G4 or G1).
  * Usage: npx tsx bench/subscriptions.ts
@@ -116,7 +116,8 @@ async function measure(gateway: (typeof GATEWAYS)[number], round: number): Promi
       let delivered = 0;
       clients = await subscribe(wsUrl, token, SUBSCRIBERS, () => void (delivered += 1));
       await sleep(1_000);
-      const pids = [server.pid, ...backend.subgraphs.map((subgraph) => subgraph.pid)];
+      // The load generator (this process: it sends the stars and receives every event) is not another process.
+      const pids = [server.pid, process.pid, ...backend.subgraphs.map((subgraph) => subgraph.pid)];
       const own0 = pids.map(procCpuMicros);
       const busy0 = machineBusyMicros();
       const cpu0 = procCpuMicros(server.pid);

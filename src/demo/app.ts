@@ -170,7 +170,7 @@ async function home(): Promise<DemoElement[]> {
   const rows = (data?.repositories ?? []).map((repository) =>
     h(
       'li',
-      { class: 'repo', 'data-name': repository.name },
+      { class: 'repo', 'data-name': repository.name, 'data-owner': repository.owner.login },
       h('b', {}, `${repository.owner.login}/${repository.name}`),
       ' ★ ',
       h('span', { class: 'stars' }, String(repository.stars)),
@@ -331,7 +331,8 @@ watchButton.addEventListener('click', () => {
         h('li', { class: 'star-event', 'data-by': by.login }, `${by.login} starred ${repository.owner.login}/${repository.name} · ★ ${repository.stars}`),
       );
       // The list above shows the new count too.
-      for (const row of win.document.querySelectorAll(`li.repo[data-name="${repository.name}"] .stars`)) row.textContent = String(repository.stars);
+      const row = `li.repo[data-owner="${repository.owner.login}"][data-name="${repository.name}"] .stars`;
+      for (const stars of win.document.querySelectorAll(row)) stars.textContent = String(repository.stars);
     },
     error(error: Error) {
       watching = undefined;
