@@ -36,8 +36,8 @@ const ANSWERABLE = new Set(['STEP_UP_REQUIRED', 'APPROVAL_REQUIRED', 'UNAUTHENTI
  * The WebSocket side of `step-up-gateway/client`: subscriptions that survive a step-up. The gateway ends a
  * subscription whose level decayed with one result holding `STEP_UP_REQUIRED` (and `acrValues`, `maxAge`),
  * then `complete`; a token that expired or was logged out ends with `UNAUTHENTICATED` and a 4403 close. Such
- * an end is held back from the sink: the same step-up as over HTTP runs (shared with the HTTP operations that
- * fail together, through one coordinator per client), the socket is opened again with the new token in
+ * an end is held back from the sink: the same step-up as over HTTP runs (one for the subscriptions of this
+ * client that end together, through its coordinator), the socket is opened again with the new token in
  * `connectionParams`, and the subscription is made once more. If that one ends the same way before it
  * delivered an event and before the challenge's max age can have run out since the step-up (the new token did
  * not help), or the step-up fails, the sink gets the end as it came (`onChallenge` too): never a loop. A feed
