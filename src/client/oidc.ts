@@ -4,7 +4,7 @@ import { StepUpError, StepUpNotSatisfied } from './errors.js';
 import { authorizeInPopup, type PopupOptions } from './popup.js';
 import { assertStepUpSatisfied } from './satisfied.js';
 import { assertApprovalsGranted } from './approvals.js';
-import type { AuthorizationDetail, FetchLike, PendingOperation, StepUpRequest } from './stepUpRequest.js';
+import { covers, type AuthorizationDetail, type FetchLike, type PendingOperation, type StepUpRequest } from './stepUpRequest.js';
 
 /** What a step-up produced. Kept by the app in memory (`onTokens`): never written to storage here. */
 export interface StepUpTokens {
@@ -60,7 +60,11 @@ export interface ResumedOperation {
 }
 
 export interface OidcStepUp {
-  /** The `stepUp` of `createStepUpFetch`: authorization code + PKCE with `acr_values`, `max_age`, `prompt=login` when forced. */
+  /**
+   * The `stepUp` of `createStepUpFetch` and `createStepUpSubscriptions`: authorization code + PKCE with
+   * `acr_values`, `max_age`, `prompt=login` when forced. In popup mode one runs at a time, whoever asks: a
+   * request that the one in flight covers joins it (one window for both), any other waits for it to end.
+   */
   stepUp(request: StepUpRequest): Promise<void>;
   /** A sign-in of the app's own (no operation waiting), with optional requirements. */
   signIn(request?: Partial<Omit<StepUpRequest, 'kind' | 'operations'>>): Promise<void>;
@@ -198,13 +202,24 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
     return tokens;
   }
 
+  /** Popup mode: the step-up in flight, shared by every caller of this adapter (the HTTP client and the subscriptions). */
+  let inFlight: { readonly request: StepUpRequest; readonly done: Promise<void> } | undefined;
+
   async function stepUp(request: StepUpRequest): Promise<void> {
-    const { url, flow } = await begin(request);
     if (options.mode === 'popup') {
-      await options.beforePopup?.(request);
-      await finish(flow, await authorizeInPopup(win(), url, options.redirectUri, flow.state, options.popup));
-      return;
+      for (let current = inFlight; current !== undefined; current = inFlight) {
+        if (covers(current.request, request)) return current.done;
+        await current.done.catch(() => undefined);
+      }
+      const done = popupStepUp(request);
+      inFlight = { request, done };
+      try {
+        return await done;
+      } finally {
+        if (inFlight?.done === done) inFlight = undefined;
+      }
     }
+    const { url, flow } = await begin(request);
     // Failures of the same moment join this step-up before the page leaves with the list of operations.
     await new Promise((resolve) => setTimeout(resolve, 0));
     // Bytes (uploads) cannot be saved as text: those operations are not resumed.
@@ -213,6 +228,12 @@ export function createOidcStepUp(options: OidcStepUpOptions): OidcStepUp {
     win().location.assign(url.href);
     // The page unloads; the operations resume in completeRedirect().
     return new Promise<never>(() => undefined);
+  }
+
+  async function popupStepUp(request: StepUpRequest): Promise<void> {
+    const { url, flow } = await begin(request);
+    await options.beforePopup?.(request);
+    await finish(flow, await authorizeInPopup(win(), url, options.redirectUri, flow.state, options.popup));
   }
 
   async function completeRedirect(url: string | URL = win().location.href) {

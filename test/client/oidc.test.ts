@@ -192,6 +192,56 @@ describe('a popup step-up', () => {
   });
 });
 
+describe('popup step-ups asked at the same time (the HTTP client and the subscriptions share the adapter)', () => {
+  const silverStepUp = (): StepUpRequest => goldStepUp({ acrValues: [SILVER, GOLD], maxAge: 43_200, requiredAcr: 'MEDIUM' });
+  const asking = () => {
+    const asked: StepUpRequest[] = [];
+    const clicks: Array<() => void> = [];
+    const beforePopup = (request: StepUpRequest) => new Promise<void>((resolve) => void (asked.push(request), clicks.push(resolve)));
+    return { asked, clicks, beforePopup };
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('opens one window for a request the step-up in flight covers, and both end with it', async () => {
+    const page = fakeWindow();
+    const { asked, clicks, beforePopup } = asking();
+    const { oidc } = popupStepUp(page.win, { beforePopup });
+    const outcomes = [oidc.stepUp(goldStepUp()), oidc.stepUp(silverStepUp())].map((done) =>
+      done.then(
+        () => 'done',
+        (error: StepUpError) => error.code,
+      ),
+    );
+    await settle();
+    clicks[0]!();
+    await page.nextOpened();
+    page.popup.close();
+    expect(await Promise.all(outcomes)).toEqual(['STEP_UP_CANCELLED', 'STEP_UP_CANCELLED']);
+    expect([asked.length, page.opened.length]).toEqual([1, 0]);
+  });
+
+  it('asks for a request the step-up in flight does not cover only once that one has ended', async () => {
+    const page = fakeWindow();
+    const { asked, clicks, beforePopup } = asking();
+    const { oidc } = popupStepUp(page.win, { beforePopup });
+    const first = oidc.stepUp(silverStepUp()).catch(() => undefined);
+    const second = oidc.stepUp(goldStepUp()).catch(() => undefined);
+    await settle();
+    const whileFirst = asked.map((request) => request.requiredAcr);
+    clicks[0]!();
+    await page.nextOpened();
+    page.popup.close();
+    await first;
+    await settle();
+    expect([whileFirst, asked.map((request) => request.requiredAcr)]).toEqual([['MEDIUM'], ['MEDIUM', 'HIGH']]);
+    page.popup.closed = false;
+    clicks[1]!();
+    await page.nextOpened();
+    page.popup.close();
+    await second;
+  });
+});
+
 describe('a redirect step-up', () => {
   it('saves the waiting operations, then replays each once against the gateway after the return', async () => {
     const h = await startHarness();
