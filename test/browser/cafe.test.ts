@@ -1,20 +1,14 @@
-import { authenticator } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
-import { hasChromium, launchChromium, popupFrom, shooter } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, popupFrom, shooter, totpCode } from '../helpers/chromium.js';
 import { startDevGateway } from '../helpers/devGateway.js';
 import { postGraphQL, transferApproval } from '../helpers/gateway.js';
 
 const alice = DEV_USERS['alice']!;
-/** A code of alice's authenticator `offset` steps from now: each sign-in of a test needs a later one (a code is accepted once). */
-async function code(offset: -1 | 0 | 1): Promise<string> {
-  // Entered near the end of a 30 s step, a code can reach the provider in the next one, a step too far: wait for the next step.
-  const left = 30_000 - (Date.now() % 30_000);
-  if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-  return authenticator.clone({ epoch: Date.now() + offset * 30_000 }).generate(alice.totpSecret);
-}
+/** A code of alice's authenticator `offset` steps from now: each sign-in of a test needs a later one. */
+const code = (offset: -1 | 0 | 1) => totpCode(alice.totpSecret, offset);
 const OWNERS = '{ repositories { name owner { login } } }';
 
 /** The café in Chromium: the demo app on its own origin, the gateway and its provider on another. */

@@ -1,10 +1,9 @@
-import { authenticator } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../src/auth/devIssuer.js';
 import { DEV_USERS } from '../../src/idp/devUsers.js';
 import type { Gateway } from '../../src/server.js';
-import { hasChromium, launchChromium, popupFrom, shooter } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, popupFrom, shooter, totpCode } from '../helpers/chromium.js';
 import { startDevGateway } from '../helpers/devGateway.js';
 import { postGraphQL } from '../helpers/gateway.js';
 
@@ -67,9 +66,7 @@ describe.skipIf(!hasChromium)('the stars feed in Chromium', () => {
     await popup.fill('input[name=password]', alice.password);
     await popup.fill('input[name=days_ago]', '90');
     await popup.click('button[type=submit]');
-    const left = 30_000 - (Date.now() % 30_000);
-    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-    await popup.fill('input[name=otp]', authenticator.generate(alice.totpSecret));
+    await popup.fill('input[name=otp]', await totpCode(alice.totpSecret));
     await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
     await page.waitForSelector('#banner.decayed');
   };
@@ -81,17 +78,21 @@ describe.skipIf(!hasChromium)('the stars feed in Chromium', () => {
     await Promise.all([popup.waitForEvent('close'), popup.click('button[type=submit]')]);
   };
   const starsSeen = (page: Page) => page.locator('#stars li').allTextContents();
-
-  it('asks to confirm it is you, shows the stars, stops when the level decays, and goes on after the password', async () => {
-    const snap = shooter('stars');
+  /** The app, signed in three months ago (LOW), after "Watch stars": the gateway refused, and the dialog asks. */
+  const watchAtLow = async () => {
     const page = await context.newPage();
     await page.goto(gateway.demoUrl!);
     await page.waitForSelector('#repositories li');
     await signInLongAgo(page);
-
-    // LOW cannot watch: the gateway refuses the subscription, the panel pauses and asks.
     await page.click('#watch-stars');
     await page.waitForSelector('#confirm:not([hidden])');
+    return page;
+  };
+
+  it('asks to confirm it is you, shows the stars, stops when the level decays, and goes on after the password', async () => {
+    const snap = shooter('stars');
+    // LOW cannot watch: the gateway refuses the subscription, the panel pauses and asks.
+    const page = await watchAtLow();
     expect(await page.textContent('#confirm-why')).toBe(
       `Confirm it's you to keep watching the stars on your repositories: enter your password (a sign-in at most ${MEDIUM_MAX_AGE} s old).`,
     );
@@ -128,12 +129,7 @@ describe.skipIf(!hasChromium)('the stars feed in Chromium', () => {
   }, 90_000);
 
   it('stops the feed, saying why, when the user does not confirm', async () => {
-    const page = await context.newPage();
-    await page.goto(gateway.demoUrl!);
-    await page.waitForSelector('#repositories li');
-    await signInLongAgo(page);
-    await page.click('#watch-stars');
-    await page.waitForSelector('#confirm:not([hidden])');
+    const page = await watchAtLow();
     await page.click('#confirm-cancel');
     await page.waitForSelector('#stars-status[data-state=stopped]');
     expect(await page.textContent('#stars-status')).toBe(`Stopped: Authentication at level MEDIUM within the last ${MEDIUM_MAX_AGE} seconds is required`);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import WebSocket from 'ws';
-import { createStepUpSubscriptions, type StepUpRequest, type StepUpSubscriptions } from '../../src/client/index.js';
+import { createStepUpSubscriptions, type StepUpRequest, type StepUpSubscriptions, type StepUpSubscriptionsOptions } from '../../src/client/index.js';
 import { GOLD, SILVER, BRONZE, startHarness, T0, type Harness } from '../helpers/gateway.js';
 import { countStarListeners, wsUrlOf } from '../helpers/subscriber.js';
 
@@ -28,6 +28,10 @@ const until = async (condition: () => boolean) => {
   for (let i = 0; i < 150 && !condition(); i += 1) await new Promise((done) => setTimeout(done, 20));
   expect(condition()).toBe(true);
 };
+
+/** `createStepUpSubscriptions` against the harness's gateway, on a `ws` socket. */
+const subscriptionsAt = (options: Omit<StepUpSubscriptionsOptions, 'url' | 'webSocketImpl'>) =>
+  createStepUpSubscriptions({ url: wsUrlOf(h.gateway.url), webSocketImpl: WebSocket, ...options });
 
 /** What the app's sink saw. */
 function collect() {
@@ -59,9 +63,7 @@ describe('createStepUpSubscriptions', () => {
   it('steps up once when the level decays, resubscribes with the new token, and the app sees only events', async () => {
     let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
     const asked: StepUpRequest[] = [];
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       stepUp: async (request) => {
         asked.push(request);
@@ -88,9 +90,7 @@ describe('createStepUpSubscriptions', () => {
   it('steps up again when the resubscribed feed decays in its turn', async () => {
     let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
     let stepUps = 0;
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       stepUp: async () => {
         stepUps += 1;
@@ -116,9 +116,7 @@ describe('createStepUpSubscriptions', () => {
     const token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
     const challenges: unknown[] = [];
     let stepUps = 0;
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       // A step-up that "succeeds" without a better token: the same old one comes back.
       stepUp: async () => void (stepUps += 1),
@@ -138,9 +136,7 @@ describe('createStepUpSubscriptions', () => {
   it('signs in again after the token expired and the gateway closed with 4403, then resubscribes', async () => {
     let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 600 });
     const asked: StepUpRequest[] = [];
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       stepUp: async (request) => {
         asked.push(request);
@@ -161,9 +157,7 @@ describe('createStepUpSubscriptions', () => {
 
   it('hands the end to the app when the step-up fails, and resubscribes nothing', async () => {
     const token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       stepUp: () => Promise.reject(new Error('the user closed the popup')),
     });
@@ -180,9 +174,7 @@ describe('createStepUpSubscriptions', () => {
   it('steps up behind Apollo Client’s GraphQLWsLink, and the subscription goes on', async () => {
     let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
     let stepUps = 0;
-    client = createStepUpSubscriptions({
-      url: wsUrlOf(h.gateway.url),
-      webSocketImpl: WebSocket,
+    client = subscriptionsAt({
       accessToken: () => token,
       stepUp: async () => {
         stepUps += 1;
