@@ -4,7 +4,7 @@ import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { GraphRequest } from '../gateway/graph.js';
 import type { Principal } from '../auth/principal.js';
-import { CALLER_AUTHORIZATION, createStepUpState, type RequestRecord, type StepUpContext, type StepUpState } from '../graphql/context.js';
+import { createStepUpState, gatewayContext, type RequestRecord, type StepUpContext } from '../graphql/context.js';
 import type { ErrorCode } from '../graphql/errors.js';
 import { reportRefusal, reportRequest, requestIdOf, type Ops } from '../ops/audit.js';
 import type { Ladder } from '../stepup/ladder.js';
@@ -109,14 +109,7 @@ export function createGraphQLEndpoint(options: GraphQLEndpointOptions): (req: In
       canReauthenticateClaim: options.canReauthenticateClaim,
       record,
     });
-    // The graph's own context, copied, then the gateway's part. Not `{ ...own, stepUp, principal }`: on Node 20
-    // a spread followed by more properties builds a new hidden class for every request (2 µs, bench/PROFILE.md).
-    const context = Object.assign({}, options.createContext?.({ principal, stepUp })) as GatewayContext;
-    context.stepUp = stepUp;
-    context.principal = principal;
-    // For subgraphs configured to receive the caller's own header; never logged, never in a response.
-    const authorization = req.headers.authorization;
-    if (authorization !== undefined) context[CALLER_AUTHORIZATION] = authorization;
+    const context = gatewayContext(options.createContext, principal, stepUp, req.headers.authorization);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: graphQLRequestOf(req, method, resolved.search, resolved.body),
       // A bound `Promise.resolve` rather than an arrow: no closure, no async frame per request.
@@ -148,13 +141,6 @@ function reportLimits(ops: Ops, record: RequestRecord, body: string, principal: 
       error.message ?? 'a limit was exceeded',
     );
   }
-}
-
-/** A request's context as the endpoint builds it, property by property. */
-interface GatewayContext {
-  stepUp: StepUpState;
-  principal: Principal | undefined;
-  [CALLER_AUTHORIZATION]?: string;
 }
 
 /** `log`, called at most once per `intervalMs`: an outage is reported, not repeated for every request. */

@@ -22,7 +22,7 @@ import type { Caller, Principal } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocations.js';
 import type { TokenVerifier } from '../auth/verifyToken.js';
 import type { GraphRequest } from '../gateway/graph.js';
-import { CALLER_AUTHORIZATION, createStepUpState, type StepUpContext } from '../graphql/context.js';
+import { createStepUpState, gatewayContext, type StepUpContext } from '../graphql/context.js';
 import { checkRequirement } from '../graphql/enforce.js';
 import { gatewayError } from '../graphql/errors.js';
 import { LiveSubscription, type Recheck, type SubscriptionEndReason } from '../graphql/liveSubscription.js';
@@ -213,18 +213,13 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       return { reason: code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'step_up_required', errors };
     };
 
-  const contextAt = (connection: Connection, now: number): StepUpContext => {
-    const stepUp = createStepUpState(connection.caller, now, { canReauthenticateClaim: options.canReauthenticateClaim });
-    const context = Object.assign({}, options.createContext?.({ principal: connection.principal, stepUp })) as StepUpContext & {
-      stepUp: typeof stepUp;
-      principal: Principal | undefined;
-      [CALLER_AUTHORIZATION]?: string;
-    };
-    context.stepUp = stepUp;
-    context.principal = connection.principal;
-    if (connection.authorization !== undefined) context[CALLER_AUTHORIZATION] = connection.authorization;
-    return context;
-  };
+  const contextAt = (connection: Connection, now: number): StepUpContext =>
+    gatewayContext(
+      options.createContext,
+      connection.principal,
+      createStepUpState(connection.caller, now, { canReauthenticateClaim: options.canReauthenticateClaim }),
+      connection.authorization,
+    );
 
   const server = useServer(
     {
