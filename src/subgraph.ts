@@ -23,8 +23,7 @@ import {
   type PassedRequirement,
   type TransactionContext,
 } from './federation/identity.js';
-import { requireCheckedTransactions, transactionPlugin, unauthenticated, type VerifiedTransaction } from './federation/txnCheck.js';
-import { requestDigest } from './federation/txnToken.js';
+import { checkTransaction, requireCheckedTransactions, transactionPlugin, unauthenticated, type VerifiedTransaction } from './federation/txnCheck.js';
 import { createMemoryTransactionStore, type TransactionStore } from './federation/txnReplay.js';
 import { createLadder, type LevelDefinition } from './stepup/ladder.js';
 import type { AuthorizationDetail } from './stepup/approval.js';
@@ -240,18 +239,9 @@ export function createStepUpSubgraph<TContext extends object = object>(
         const refuse = (why: string) => [gatewayError('UNAUTHENTICATED', `This service answers the gateway only: ${why}`)];
         if (identity === undefined) return refuse('no transaction token was verified for this subscription');
         if (identity.exp + clockTolerance < clock()) return refuse('the identity this socket was opened with has expired');
-        if (identity.txn !== undefined) {
-          const digest = requestDigest({ query: payload.query, operationName: payload.operationName, variables: payload.variables });
-          if (digest !== identity.req_digest) return refuse('the transaction token was issued for another request');
-          const ttlMs = Math.max(1, identity.exp + clockTolerance - clock()) * 1000;
-          let first: boolean;
-          try {
-            first = await transactions.claim(`txn:${identity.aud}:${identity.txn}`, ttlMs);
-          } catch {
-            return [gatewayError('SERVICE_UNAVAILABLE', 'Transaction tokens cannot be checked right now')];
-          }
-          if (!first) return refuse('the transaction token was used already');
-        }
+        const found = await checkTransaction(identity, payload, { store: transactions, clock, clockTolerance });
+        if (found !== undefined && 'unavailable' in found) return [gatewayError('SERVICE_UNAVAILABLE', 'Transaction tokens cannot be checked right now')];
+        if (found !== undefined) return refuse(found.refused);
         let document: DocumentNode;
         try {
           document = parse(payload.query);

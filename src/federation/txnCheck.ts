@@ -2,7 +2,7 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { gatewayError } from '../graphql/errors.js';
-import { requestDigest } from './txnToken.js';
+import { requestDigest, type SubgraphRequest } from './txnToken.js';
 import type { TransactionStore } from './txnReplay.js';
 
 /** What the context function verified, for the plugin to check against the body Apollo Server parsed. */
@@ -12,6 +12,32 @@ export interface VerifiedTransaction {
   /** Absent for a legacy identity (accepted only when the subgraph opted in): nothing to check then. */
   readonly txn?: string | undefined;
   readonly req_digest?: string | undefined;
+}
+
+/** What a transaction token's check against its request found: nothing wrong, a refusal (why), or a store out of reach. */
+export type TransactionCheck = undefined | { readonly refused: string } | { readonly unavailable: true };
+
+/**
+ * The check every transport makes once it has the request a verified token came with: the digest names this
+ * document, operation and variables, and the `txn` has not been accepted before (remembered until the token
+ * could no longer be accepted anyway: `exp` plus the tolerance). A legacy identity (no `txn`) has nothing to check.
+ */
+export async function checkTransaction(
+  verified: VerifiedTransaction,
+  request: SubgraphRequest,
+  options: { readonly store: TransactionStore; readonly clock: () => number; readonly clockTolerance: number },
+): Promise<TransactionCheck> {
+  if (verified.txn === undefined) return undefined;
+  const digest = requestDigest(request);
+  if (digest !== verified.req_digest) return { refused: 'the transaction token was issued for another request' };
+  const ttlMs = Math.max(1, verified.exp + options.clockTolerance - options.clock()) * 1000;
+  let first: boolean;
+  try {
+    first = await options.store.claim(`txn:${verified.aud}:${verified.txn}`, ttlMs);
+  } catch {
+    return { unavailable: true };
+  }
+  return first ? undefined : { refused: 'the transaction token was used already' };
 }
 
 export function unauthenticated(why: string): never {
@@ -45,19 +71,14 @@ export function transactionPlugin(options: {
           // Deleted at once: a second operation in the same HTTP request (a batch) finds nothing and is refused.
           if (verified === undefined) return unauthenticated('no transaction token was verified for this request');
           pending.delete(identity as object);
-          if (verified.txn !== undefined) {
-            const digest = requestDigest({ query: source ?? request.query, operationName: request.operationName, variables: request.variables });
-            if (digest !== verified.req_digest) return unauthenticated('the transaction token was issued for another request');
-            let first: boolean;
-            try {
-              // Remembered until the token could no longer be accepted anyway: exp plus the tolerance.
-              const ttlMs = Math.max(1, verified.exp + clockTolerance - clock()) * 1000;
-              first = await store.claim(`txn:${verified.aud}:${verified.txn}`, ttlMs);
-            } catch {
-              throw gatewayError('SERVICE_UNAVAILABLE', 'Transaction tokens cannot be checked right now', { http: { status: 503, headers: new HeaderMap() } });
-            }
-            if (!first) return unauthenticated('the transaction token was used already');
-          }
+          const found = await checkTransaction(
+            verified,
+            { query: source ?? request.query, operationName: request.operationName, variables: request.variables },
+            { store, clock, clockTolerance },
+          );
+          if (found !== undefined && 'unavailable' in found)
+            throw gatewayError('SERVICE_UNAVAILABLE', 'Transaction tokens cannot be checked right now', { http: { status: 503, headers: new HeaderMap() } });
+          if (found !== undefined) return unauthenticated(found.refused);
           checked.add(contextValue);
         },
       };
