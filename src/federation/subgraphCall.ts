@@ -62,24 +62,48 @@ export async function subgraphFetch(route: SubgraphRoute, url: string, init: Req
   }
 }
 
-async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown, span: Span): Promise<Response> {
-  const { name, timeoutMs, forwardAuthorization, signer } = route;
+/** Whether a subgraph request (over HTTP or a subscription over WebSocket) may leave, and with which token. */
+export type SubgraphAdmission =
+  | { readonly kind: 'send'; readonly call: SubgraphCall; readonly token: string }
+  | { readonly kind: 'failed'; readonly code: 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_REQUEST_LIMIT'; readonly message: string }
+  /** The egress check refused it (a gateway bug, warned): answer as refused at the gateway. */
+  | { readonly kind: 'refused' };
+
+/**
+ * The gate every subgraph request passes, in this order: inside an execution the gateway checked (fail
+ * closed), within the operation's budget (`limits.maxSubgraphRequests`), a GraphQL request (`sentOf`, read
+ * after the budget is taken), past the egress check (a protected field this caller may not have never
+ * leaves, whatever the planner did), then a transaction token of its own, bound to this very request.
+ */
+export function admitSubgraphRequest(
+  route: SubgraphRoute,
+  context: unknown,
+  what: 'request' | 'subscription',
+  sentOf: () => SubgraphRequest | undefined,
+): SubgraphAdmission {
+  const { name } = route;
   const call = (context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
-  // Fail closed: a subgraph request outside an execution the gateway checked is not sent.
-  if (call === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request without the gateway context was not sent');
+  if (call === undefined) return { kind: 'failed', code: 'SUBGRAPH_UNAVAILABLE', message: `a ${what} without the gateway context was not sent` };
   // Bounded fan-out: the request beyond the operation's budget is not sent; its part of the answer fails alone.
-  if (call.budget.remaining <= 0) throw new SubgraphFetchError(name, 'SUBGRAPH_REQUEST_LIMIT', 'the operation used up limits.maxSubgraphRequests');
+  if (call.budget.remaining <= 0) return { kind: 'failed', code: 'SUBGRAPH_REQUEST_LIMIT', message: 'the operation used up limits.maxSubgraphRequests' };
   call.budget.remaining -= 1;
-  // Each subgraph request gets its own token, bound to the document and variables in this very body.
-  const sent = sentRequest(init?.body);
-  if (sent === undefined) throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', 'a request whose body is not a GraphQL JSON object was not sent');
-  // The egress check: a protected field this caller may not have never leaves, whatever the planner did.
+  const sent = sentOf();
+  if (sent === undefined) return { kind: 'failed', code: 'SUBGRAPH_UNAVAILABLE', message: `a ${what} whose body is not a GraphQL JSON object was not sent` };
   const refused = call.egress(sent);
   if (refused !== undefined) {
-    route.warn(`gateway bug: a request to subgraph "${name}" selected or carried ${refused.coordinate}, which this caller may not have; it was not sent`);
-    return refusedAnswer(name);
+    route.warn(`gateway bug: a ${what} to subgraph "${name}" selected or carried ${refused.coordinate}, which this caller may not have; it was not sent`);
+    return { kind: 'refused' };
   }
-  const identity = signer.sign(call.claims, name, call.now, sent, call.claimsKey);
+  return { kind: 'send', call, token: route.signer.sign(call.claims, name, call.now, sent, call.claimsKey) };
+}
+
+async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown, span: Span): Promise<Response> {
+  const { name, timeoutMs, forwardAuthorization } = route;
+  // Each subgraph request gets its own token, bound to the document and variables in this very body.
+  const admitted = admitSubgraphRequest(route, context, 'request', () => sentRequest(init?.body));
+  if (admitted.kind === 'failed') throw new SubgraphFetchError(name, admitted.code, admitted.message);
+  if (admitted.kind === 'refused') return refusedAnswer(name);
+  const { call, token: identity } = admitted;
   const given = init?.headers;
   const headers: Record<string, string> =
     given === undefined || given instanceof Headers || Array.isArray(given) ? Object.fromEntries(new Headers(given)) : { ...given };

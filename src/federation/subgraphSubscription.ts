@@ -4,7 +4,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gatewayError } from '../graphql/errors.js';
 import { IDENTITY_HEADER } from './identity.js';
-import { SUBGRAPH_CALL, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
+import { admitSubgraphRequest, type SubgraphRoute } from './subgraphCall.js';
 import type { SubgraphRequest } from './txnToken.js';
 
 /**
@@ -17,17 +17,11 @@ import type { SubgraphRequest } from './txnToken.js';
  */
 export function subscribeToSubgraph(route: SubgraphRoute, endpoint: string, request: ExecutionRequest): ExecutionResult | AsyncIterable<ExecutionResult> {
   const { name } = route;
-  const call = (request.context as { [SUBGRAPH_CALL]?: SubgraphCall } | undefined)?.[SUBGRAPH_CALL];
-  if (call === undefined) return failed(name, 'SUBGRAPH_UNAVAILABLE', 'a subscription without the gateway context was not sent');
-  if (call.budget.remaining <= 0) return failed(name, 'SUBGRAPH_REQUEST_LIMIT', 'the operation used up limits.maxSubgraphRequests');
-  call.budget.remaining -= 1;
   const sent: SubgraphRequest = { query: print(request.document), operationName: request.operationName ?? null, variables: request.variables ?? {} };
-  const refused = call.egress(sent);
-  if (refused !== undefined) {
-    route.warn(`gateway bug: a subscription to subgraph "${name}" selected or carried ${refused.coordinate}, which this caller may not have; it was not sent`);
-    return { errors: [gatewayError('STEP_UP_REQUIRED', 'Refused at the gateway', { extensions: { service: name } })] };
-  }
-  const token = route.signer.sign(call.claims, name, call.now, sent, call.claimsKey);
+  const admitted = admitSubgraphRequest(route, request.context, 'subscription', () => sent);
+  if (admitted.kind === 'failed') return failed(name, admitted.code, admitted.message);
+  if (admitted.kind === 'refused') return { errors: [gatewayError('STEP_UP_REQUIRED', 'Refused at the gateway', { extensions: { service: name } })] };
+  const { call, token } = admitted;
   const url = endpoint.replace(/^http/, 'ws');
   const client = createClient({
     url,
