@@ -82,7 +82,7 @@ interface Gateway {
 }
 const G1 = '(G1) hive + jwt + generic-auth';
 const G2 = '(G2) apollo gateway, no auth';
-const G3 = '(G3) stitched, no enforcement';
+const G3 = '(G3) same stack, no enforcement';
 const G4 = '(G4) this gateway, step-up';
 const G5 = '(G5) hive + rust planner, no auth';
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((prefix) => prefix.trim());

@@ -1,5 +1,5 @@
 /**
- * How long a federated gateway needs after start to reach its plateau: (G3) the stitched stack without
+ * How long a federated gateway needs after start to reach its plateau: (G3) the same stack without
  * enforcement and (G4) this gateway are each started cold over bench/subgraphs.ts' two subgraph processes
  * and loaded at once, and their throughput is printed second by second (consecutive 1 s autocannon runs,
  * 10 connections), with the second at which it first reaches 90 % of the last 5 s' median.
@@ -26,7 +26,7 @@ if (!existsSync(keysFile)) await generateKeys(keysFile);
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 const backend = await startBackend({ cpu: PIN ? 0 : undefined });
 const servers = [
-  { name: '(G3) stitched, no enforcement', file: 'federated-plain' },
+  { name: '(G3) same stack, no enforcement', file: 'federated-plain' },
   { name: '(G4) this gateway, step-up', file: 'federated' },
 ];
 console.log(`payload ${payload}, ${SECONDS} s from a cold start, Node ${process.version}, gateway pinned to CPU 1`);

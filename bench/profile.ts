@@ -8,7 +8,7 @@
  * served: µs/request per file, per package, and per function of src/ and examples/.
  * Env: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (10),
  *      BENCH_PROFILE_INTERVAL (100 µs), BENCH_QUERY (main | <n> protected fields, e.g. 100),
- *      BENCH_PROFILE_SET (single | gateways: (G3) the stitched stack without enforcement beside (G4) this
+ *      BENCH_PROFILE_SET (single | gateways: (G3) the same stack without enforcement beside (G4) this
  *      gateway, federated, over bench/subgraphs.ts's two subgraph processes, with gateways.ts's query),
  *      BENCH_PAYLOAD (small | realistic: the gateway set's payload); BENCH_PROFILE_SET=ops: (3) beside
  *      (3l), the single-server gateway without and with its info log.

@@ -9,7 +9,7 @@
  *  - the supergraph, composed once with `src/federation/compose.ts` from their `_service { sdl }`, written
  *    to a file that every gateway loads;
  *  - static identities for the gateways that cannot sign per request (Hive, Apollo Gateway, the plain
- *    stitched stack): one per subgraph, alice at level HIGH, valid 2 h, of the deprecated pre-transaction-
+ *    stack (G3)): one per subgraph, alice at level HIGH, valid 2 h, of the deprecated pre-transaction-
  *    token kind (`step-up-identity+jwt`), which the subgraphs accept here (GATEWAY_ACCEPT_LEGACY_IDENTITY=1)
  *    while they check G4's per-request transaction tokens in full.
  */

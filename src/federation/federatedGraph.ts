@@ -15,6 +15,7 @@ import { withInheritedRequirements } from './inheritedPolicy.js';
 import { identityClaimsOf, type IdentitySigner } from './identity.js';
 import { planOf, prunedFor } from './operationPlan.js';
 import { readUnionReach, type UnionReach } from './unionReach.js';
+import { createPlannedExecutor, type PlannedExecutor } from './queryPlanner.js';
 import { buildShapeSchema, reshape } from './prune.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { subscribeToSubgraph } from './subgraphSubscription.js';
@@ -38,6 +39,11 @@ export interface GraphGeneration {
   readonly egress: EgressCheck;
   /** Where the supergraph's partial unions' members can come from; undefined when it has none. */
   readonly unionReach: UnionReach | undefined;
+  /**
+   * Hive Router's planner and plan executor, for the operations that need nothing at resolve time
+   * (`queryPlanner.ts`); undefined when it cannot serve this supergraph (then the stitched executor runs all).
+   */
+  readonly planned: PlannedExecutor | undefined;
 }
 
 export interface FederatedGraphOptions {
@@ -89,8 +95,8 @@ export interface FederatedGraph {
   subscriptions(): SubscribableGraph;
 }
 
-/** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table. */
-export function buildGeneration(
+/** Builds one generation: the stitched schema over the subgraphs, guarded, with its policy table, and the Rust planner. */
+export async function buildGeneration(
   supergraphSdl: string,
   options: {
     ladder: Ladder;
@@ -99,7 +105,7 @@ export function buildGeneration(
     metrics?: GatewayMetrics | undefined;
     warn?: (message: string) => void;
   },
-): GraphGeneration {
+): Promise<GraphGeneration> {
   // Parsed once for what the gateway reads of it itself: the subgraphs' names and the joins' field sets.
   const supergraph = parse(supergraphSdl, { noLocation: true });
   const names = joinGraphNames(supergraph);
@@ -146,6 +152,9 @@ export function buildGeneration(
   // The shape schema is a copy made before the guards go on; the guards go on the stitched schema itself,
   // since a guarded copy would not share the planner's state about its types and would fetch more.
   const shapeSchema = buildShapeSchema(stitched);
+  const byName = new Map<string, { route: SubgraphRoute; endpoint: string }>();
+  for (const { route, endpoint } of routes.values()) if (endpoint !== undefined) byName.set(route.name, { route, endpoint });
+  const planned = await createPlannedExecutor(supergraphSdl, supergraph, byName, options.warn ?? (() => {}));
   return Object.freeze({
     supergraphSdl,
     schema: guardSchemaInPlace(stitched, policy),
@@ -153,6 +162,7 @@ export function buildGeneration(
     shapeSchema,
     egress: createEgressCheck(stitched, policy),
     unionReach: readUnionReach(supergraph),
+    planned,
   });
 }
 
@@ -165,7 +175,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   const { ladder, signer } = options;
   const build = async (): Promise<GraphGeneration> => {
     const supergraphSdl = await loadSupergraph(source, signer, options.now);
-    const generation = buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs, metrics: options.metrics, warn: options.warn });
+    const generation = await buildGeneration(supergraphSdl, { ladder, signer, subgraphs: source.subgraphs, metrics: options.metrics, warn: options.warn });
     options.check?.(generation);
     return generation;
   };
@@ -195,6 +205,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       authorization: context[CALLER_AUTHORIZATION],
       requestId: state.record?.requestId,
       challenged: [],
+      missingEntity: false,
       budget: { remaining: options.maxSubgraphRequests ?? 20 },
     };
     return {
@@ -210,7 +221,13 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
   const answer = (
     generation: GraphGeneration,
     prepared: ReturnType<typeof prepare>,
-    request: { operationName: string | null | undefined; variables: Readonly<Record<string, unknown>> | null | undefined; checkedWhole: boolean },
+    request: {
+      operationName: string | null | undefined;
+      variables: Readonly<Record<string, unknown>> | null | undefined;
+      checkedWhole: boolean;
+      /** The plan executor answered (`queryPlanner.ts`): its data is completed as graphql-js would. */
+      planned?: boolean;
+    },
     state: StepUpContext['stepUp'],
     upstream: ExecutionResult,
   ): ExecutionResult | Promise<ExecutionResult> => {
@@ -250,6 +267,11 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
       upstream: errors === upstream.errors ? upstream : { ...upstream, errors },
       refusals: pruned.refusals,
       narrowed: plan.narrowed,
+      // The plan executor's data is completed as graphql-js would where its projection may differ: a fetch
+      // failed or an entity is missing, so a non-null field may be null. Not an operation with interfaces or
+      // unions: completing them needs `__typename` in the planned operation, and the Rust planner plans some
+      // of those worse (it stops using a `@provides` whose selection lacks `__typename`).
+      complete: request.planned === true && !plan.abstract && ((upstream.errors?.length ?? 0) > 0 || call.missingEntity),
       // Made only for a refused field the answer reaches: it records the requirement for the challenge.
       refuse: (entry) =>
         checkRequirement(ladder, state, entry.requirement, { coordinate: entry.coordinate }) ?? new GraphQLError(`${entry.coordinate} is refused`),
@@ -266,13 +288,22 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
     }
     const context = requestContext.context as unknown as GatewayContext;
     const prepared = prepare(generation, requestContext.document, requestContext.operationName, context);
-    const upstream = await execute({
-      schema: generation.schema,
-      document: prepared.document,
-      operationName: requestContext.operationName ?? undefined,
-      variableValues: requestContext.request.variables,
-      contextValue: prepared.contextValue,
-    });
+    const planned = prepared.plan.resolveTime ? undefined : generation.planned;
+    const upstream =
+      planned === undefined
+        ? await execute({
+            schema: generation.schema,
+            document: prepared.document,
+            operationName: requestContext.operationName ?? undefined,
+            variableValues: requestContext.request.variables,
+            contextValue: prepared.contextValue,
+          })
+        : await planned.execute({
+            document: prepared.document,
+            operationName: requestContext.operationName ?? undefined,
+            variables: requestContext.request.variables,
+            context: prepared.contextValue,
+          });
     return answer(
       generation,
       prepared,
@@ -280,6 +311,7 @@ export async function createFederatedGraph(source: SupergraphSource, options: Fe
         operationName: requestContext.operationName,
         variables: requestContext.request.variables,
         checkedWhole: requestContext.operation.operation !== 'query' || context.stepUp.wholeOperation,
+        planned: planned !== undefined,
       },
       context.stepUp,
       upstream,

@@ -4,6 +4,7 @@ import type { GraphGeneration } from './federatedGraph.js';
 import { passedRequirement, type PassedRequirement } from './identity.js';
 import { inlineOperation, protectedEntries, prune, type Pruned } from './prune.js';
 import { narrowUnions } from './unionReach.js';
+import { planningNeeds } from './queryPlanner.js';
 
 /** What pruning an operation depends on, computed once per document and operation. */
 export interface OperationPlan {
@@ -16,6 +17,10 @@ export interface OperationPlan {
   /** The protected entries it may select: the caller's decision on each picks the pruned operation. */
   readonly entries: readonly PolicyEntry[];
   readonly pruned: Map<string, Pruned>;
+  /** Whether it needs the stitched executor's resolve-time layer rather than the Rust planner (`queryPlanner.ts`). */
+  readonly resolveTime: boolean;
+  /** Whether it selects an interface or a union: reshaping its answer needs `__typename`, which only pruning adds. */
+  readonly abstract: boolean;
   passedClaims(pruned: Pruned): readonly PassedRequirement[];
 }
 
@@ -35,12 +40,16 @@ export function planOf(generation: GraphGeneration, document: DocumentNode, oper
   const { document: planned, narrowed } =
     generation.unionReach === undefined ? { document: inlined, narrowed: false } : narrowUnions(generation.schema, generation.unionReach, inlined);
   const claims = new WeakMap<Pruned, readonly PassedRequirement[]>();
+  const entries = protectedEntries(generation.schema, generation.policy, planned);
+  const { resolveTime, abstract } = planningNeeds(generation.schema, generation.policy, planned, entries);
   plan = {
     inlined,
     planned,
     narrowed,
-    entries: protectedEntries(generation.schema, generation.policy, planned),
+    entries,
     pruned: new Map(),
+    resolveTime,
+    abstract,
     passedClaims(result) {
       let passed = claims.get(result);
       if (passed === undefined)

@@ -182,6 +182,23 @@ export function prune(schema: GraphQLSchema, table: PolicyTable, document: Docum
   return { document: refusals.size === 0 && !reshaped ? document : pruned, refusals, passed };
 }
 
+/**
+ * Whether an upstream error has no path, or lies at, above or below `path`: a completion error there only
+ * repeats it. Field names are compared, not list indices: the plan executor locates the error of an entity
+ * fetch at the list's path (`reviews.author`), not at each item.
+ */
+function explained(path: readonly (string | number)[], upstream: readonly (readonly (string | number)[])[]): boolean {
+  const names = path.filter((key) => typeof key === 'string');
+  return upstream.some((at) => {
+    const theirs = at.filter((key) => typeof key === 'string');
+    return (
+      theirs.length === 0 ||
+      names.slice(0, theirs.length).every((key, index) => theirs[index] === key) ||
+      theirs.slice(0, names.length).every((key, index) => names[index] === key)
+    );
+  });
+}
+
 /** A copy of `schema` with no resolvers, to reshape upstream data with the caller's operation. */
 export function buildShapeSchema(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
@@ -212,13 +229,21 @@ export async function reshape(options: {
   readonly refusals: ReadonlyMap<string, PolicyEntry>;
   /** The planned operation left out members of a partial union (`unionReach.ts`): their fields are `null`. */
   readonly narrowed?: boolean | undefined;
+  /**
+   * The upstream data is the plan executor's (`queryPlanner.ts`), which keeps `null` where the schema says
+   * non-null and does not serialize scalars: it is always completed as graphql-js completes values, and a
+   * non-null violation is an error only where no upstream error already explains it.
+   */
+  readonly complete?: boolean | undefined;
   readonly refuse: (entry: PolicyEntry) => GraphQLError;
 }): Promise<ExecutionResult> {
   const { upstream, refusals } = options;
-  if ((refusals.size === 0 && options.narrowed !== true) || upstream.data === null || upstream.data === undefined) return upstream;
+  const complete = options.complete === true;
+  if ((refusals.size === 0 && options.narrowed !== true && !complete) || upstream.data === null || upstream.data === undefined) return upstream;
   const located: GraphQLError[] = [];
   const made = new Map<string, GraphQLError>();
   const fieldResolver: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _context, info) => {
+    if (refusals.size === 0) return source?.[info.path.key as string];
     const where = pathKey(info.path, info.parentType);
     const entry = refusals.get(where);
     if (entry === undefined) return source?.[info.path.key as string];
@@ -238,11 +263,14 @@ export async function reshape(options: {
     rootValue: upstream.data,
     fieldResolver,
   });
-  const thrown = (shaped.errors ?? []).map((error) =>
-    error.originalError instanceof GraphQLError
-      ? new GraphQLError(error.originalError.message, { path: error.path, nodes: error.nodes, extensions: error.originalError.extensions })
-      : error,
-  );
+  const upstreamPaths = complete ? (upstream.errors ?? []).map((error) => error.path ?? []) : [];
+  const thrown = (shaped.errors ?? [])
+    .filter((error) => !(error.originalError !== undefined && !(error.originalError instanceof GraphQLError) && explained(error.path ?? [], upstreamPaths)))
+    .map((error) =>
+      error.originalError instanceof GraphQLError
+        ? new GraphQLError(error.originalError.message, { path: error.path, nodes: error.nodes, extensions: error.originalError.extensions })
+        : error,
+    );
   const errors = [...(upstream.errors ?? []), ...located, ...thrown];
   return { data: shaped.data, ...(errors.length > 0 ? { errors } : {}), ...(upstream.extensions === undefined ? {} : { extensions: upstream.extensions }) };
 }

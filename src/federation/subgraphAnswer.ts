@@ -23,6 +23,8 @@ interface AnswerOptions {
   readonly warn: (message: string) => void;
   /** Where a challenge is noted, whether or not the executor keeps its error. */
   readonly challenged: SubgraphChallenge[];
+  /** Told of an entity the subgraph answered `null` without an error: what the caller's non-null fields need is missing. */
+  readonly missingEntity?: (() => void) | undefined;
 }
 
 /**
@@ -42,6 +44,9 @@ export async function boundedAnswer(response: Response, options: AnswerOptions):
   const hasErrors = Array.isArray(errors) && errors.length > 0;
   if ((data === undefined || data === null || typeof data !== 'object') && !hasErrors) {
     throw new SubgraphFetchError(options.name, 'SUBGRAPH_BAD_RESPONSE', `${options.url} answered HTTP ${response.status} with neither data nor errors`);
+  }
+  if (!hasErrors && options.missingEntity !== undefined && (data as { _entities?: unknown })._entities instanceof Array) {
+    if ((data as { _entities: unknown[] })._entities.includes(null)) options.missingEntity();
   }
   // Its top-level `extensions` (tracing, debug) are the subgraph's business, never the caller's. An answer
   // without errors is handed over parsed: @graphql-tools/executor-http takes a `text()` that is not a string

@@ -22,6 +22,8 @@ export interface SubgraphCall {
   readonly requestId: string | undefined;
   /** The challenges subgraphs answered with, noted as their answers are read (`subgraphChallenge.ts`). */
   readonly challenged: SubgraphChallenge[];
+  /** Whether a subgraph answered an entity `null` without an error (the answer is then completed, `prune.ts` `reshape`). */
+  missingEntity: boolean;
   /** Requests to subgraphs this execution may still make (`limits.maxSubgraphRequests`), counted down. */
   budget: { remaining: number };
   /** The protected entry a request selects or carries that the caller may not have (`egress.ts`), if any. */
@@ -135,7 +137,17 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
       throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
     }
     // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
-    return await boundedAnswer(response, { name, url, maxBytes: route.maxResponseBytes, signal: timeout, warn: route.warn, challenged: call.challenged });
+    return await boundedAnswer(response, {
+      name,
+      url,
+      maxBytes: route.maxResponseBytes,
+      signal: timeout,
+      warn: route.warn,
+      challenged: call.challenged,
+      missingEntity: () => {
+        call.missingEntity = true;
+      },
+    });
   } finally {
     clearTimeout(timer);
   }

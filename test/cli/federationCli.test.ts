@@ -61,7 +61,7 @@ describe('step-up-gateway policy on subgraphs and supergraphs', () => {
     const { code, stdout } = await cli(repo, 'policy', 'supergraph.graphql', '--format', 'json');
     expect(code).toBe(0);
     const ladder = createLadder();
-    const served = buildGeneration(supergraph, { ladder, signer: await createIdentitySigner({ issuer: 'step-up-gateway' }), subgraphs: [] });
+    const served = await buildGeneration(supergraph, { ladder, signer: await createIdentitySigner({ issuer: 'step-up-gateway' }), subgraphs: [] });
     expect((JSON.parse(stdout) as { fields: unknown }).fields).toEqual(JSON.parse(JSON.stringify(policyReport(served.policy))));
   });
 
