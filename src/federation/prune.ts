@@ -230,9 +230,9 @@ export async function reshape(options: {
   /** The planned operation left out members of a partial union (`unionReach.ts`): their fields are `null`. */
   readonly narrowed?: boolean | undefined;
   /**
-   * The upstream data is the plan executor's (`queryPlanner.ts`), which keeps `null` where the schema says
-   * non-null and does not serialize scalars: it is always completed as graphql-js completes values, and a
-   * non-null violation is an error only where no upstream error already explains it.
+   * Complete the upstream data as graphql-js completes values, even with nothing refused: the plan executor's
+   * (`queryPlanner.ts`) may keep `null` where the schema says non-null once a fetch failed or an entity is
+   * missing. A non-null violation is then an error only where no upstream error already explains it.
    */
   readonly complete?: boolean | undefined;
   readonly refuse: (entry: PolicyEntry) => GraphQLError;
