@@ -343,16 +343,22 @@ function reloadOf(value: unknown): ReloadConfig {
 }
 
 function logOf(value: unknown, cwd: string): LogConfig {
-  if (value === undefined) return { level: 'info', destination: 'stdout', pretty: undefined };
+  if (value === undefined) return { level: 'info', destination: 'stdout', pretty: undefined, requests: true };
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new TypeError('config "log" must be an object { level?, destination?, pretty? }');
-  const { level = 'info', destination = 'stdout', pretty, ...rest } = value as Record<string, unknown>;
+    throw new TypeError('config "log" must be an object { level?, destination?, pretty?, requests? }');
+  const { level = 'info', destination = 'stdout', pretty, requests = true, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new TypeError(`config "log": unknown key "${extra}"`);
   if (typeof level !== 'string') throw new TypeError('config "log.level" must be a string');
   if (typeof destination !== 'string' || destination === '') throw new TypeError('config "log.destination" must be stdout, stderr or a file path');
   if (pretty !== undefined && typeof pretty !== 'boolean') throw new TypeError('config "log.pretty" must be true or false');
-  return { level: checkLogLevel(level), destination: destination === 'stdout' || destination === 'stderr' ? destination : resolve(cwd, destination), pretty };
+  if (typeof requests !== 'boolean') throw new TypeError('config "log.requests" must be true or false');
+  return {
+    level: checkLogLevel(level),
+    destination: destination === 'stdout' || destination === 'stderr' ? destination : resolve(cwd, destination),
+    pretty,
+    requests,
+  };
 }
 
 function metricsOf(value: unknown): MetricsConfig | undefined {

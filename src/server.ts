@@ -107,7 +107,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const warn = options.warn ?? ((message: string) => logger.warn(message));
   const log = options.log ?? ((message: string) => logger.info(message));
   const metrics = config.metrics === undefined ? undefined : createGatewayMetrics();
-  const ops: Ops = { log: logger, metrics };
+  const ops: Ops = { log: logger, metrics, requestLines: config.log.requests };
   const ladder = createLadder(config.ladder);
   const checkGraph = (schema: GraphQLSchema, policy: PolicyTable): void => {
     if (config.persistedDocuments.manifest !== undefined) loadManifest(config.persistedDocuments.manifest, schema);

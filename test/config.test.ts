@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(withFile({ clockTolerance: '60' }))).toThrow(new TypeError('config "clockTolerance" must be a non-negative integer'));
   });
 
+  it('writes the request line by default, and not with "log": { "requests": false }', () => {
+    expect(loadConfig({}).log.requests).toBe(true);
+    expect(loadConfig(withFile({ log: { requests: false } })).log.requests).toBe(false);
+  });
+
+  it('names a log.requests that is not true or false', () => {
+    expect(() => loadConfig(withFile({ log: { requests: 'no' } }))).toThrow(new TypeError('config "log.requests" must be true or false'));
+  });
+
   it('names a config file that is not JSON', () => {
     expect(() => loadConfig(withFile('{ nope'))).toThrow(/cannot be read as JSON/);
   });

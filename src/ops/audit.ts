@@ -11,6 +11,8 @@ import type { GatewayMetrics } from './metrics.js';
 export interface Ops {
   readonly log: Logger;
   readonly metrics: GatewayMetrics | undefined;
+  /** Whether each GraphQL request gets its `request` line (`log.requests`). Default true. */
+  readonly requestLines?: boolean | undefined;
 }
 
 /** An `x-request-id` the gateway accepts as it is: short, and nothing a log reader could mistake. */
@@ -50,7 +52,8 @@ function requirementFields(decision: Decision): Record<string, unknown> {
  */
 export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer: { readonly status: number; readonly durationMs: number }): void {
   ops.metrics?.requests.inc({ status: String(answer.status), operation_type: record.operationType ?? 'none' });
-  if (record.decisions.length === 0 && !ops.log.isLevelEnabled('info')) return;
+  const requestLine = ops.requestLines !== false;
+  if (record.decisions.length === 0 && (!requestLine || !ops.log.isLevelEnabled('info'))) return;
   // Each refused coordinate once per request (and each approval once), for the metrics and the audit trail alike.
   const seen = new Set<string>();
   const decisions = record.decisions.filter((decision) => {
@@ -78,6 +81,7 @@ export function reportRequest(ops: Ops, record: RequestRecord, who: Who, answer:
       decision.outcome === 'ALLOWED' ? `${decision.coordinate} allowed after a step-up` : `${decision.coordinate} refused: ${decision.outcome}`,
     );
   }
+  if (!requestLine) return;
   ops.log.info(
     {
       event: 'request',

@@ -8,6 +8,11 @@ export interface LogConfig {
   readonly destination: string;
   /** `pretty`: one readable line per event instead of JSON. Default: on in dev mode, off otherwise. */
   readonly pretty: boolean | undefined;
+  /**
+   * `requests`: the `request` line written for every GraphQL request. Default true. False leaves the audit
+   * events (refusals, step-ups let through, token refusals) and drops the access log a proxy may already keep.
+   */
+  readonly requests: boolean;
 }
 
 /** Where a token or a cookie could sit in a logged object, should anything ever pass one. */
@@ -34,7 +39,7 @@ export function checkLogLevel(level: string): string {
  * dependency) is installed. Secrets never reach it: the audit events carry no token, no variable value and
  * no header, and `authorization`/`cookie` are redacted should anything pass them.
  */
-export async function createLogger(config: LogConfig, devMode: boolean): Promise<Logger> {
+export async function createLogger(config: Omit<LogConfig, 'requests'>, devMode: boolean): Promise<Logger> {
   const options = {
     level: config.level,
     base: { service: 'step-up-gateway' },

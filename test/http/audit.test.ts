@@ -126,3 +126,33 @@ describe('/metrics', () => {
     expect(value(after, 'stepup_gateway_policy_coordinates')).toBe(h.gateway.policy.fields.size);
   });
 });
+
+describe('the audit trail with "log": { "requests": false }', () => {
+  let quiet: Harness;
+  beforeAll(async () => {
+    quiet = await startHarness({ file: { log: { requests: false } } });
+  });
+  afterAll(() => quiet.close());
+  const quietEvents = (name: string) => quiet.logs.filter((line) => line['event'] === name);
+
+  it('writes no request line for an answered request', async () => {
+    quiet.setNow(T0);
+    const token = await quiet.issuer.sign({ sub: 'alice', acr: GOLD, auth_time: T0 });
+    const { status } = await quiet.post('query Repos { repositories { name } }', { token });
+    await settled();
+    expect(status).toBe(200);
+    expect(quietEvents('request')).toEqual([]);
+  });
+
+  it('still records a refusal in the audit trail', async () => {
+    quiet.setNow(T0);
+    const token = await quiet.issuer.sign({ sub: 'alice', acr: SILVER, auth_time: T0 - 120 });
+    const { status } = await quiet.post(TRANSFER('Repository:1'), { token });
+    await settled();
+    expect(status).toBe(401);
+    expect(quietEvents('step_up.refused')).toEqual([
+      expect.objectContaining({ coordinate: 'Mutation.transferRepositoryOwnership', outcome: 'STEP_UP_REQUIRED' }),
+    ]);
+    expect(quietEvents('request')).toEqual([]);
+  });
+});
