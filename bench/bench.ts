@@ -76,6 +76,13 @@ const MAIN: Scenario[] = [
   { name: '(2) gateway, anonymous, public', server: 'gateway', query: PUBLIC_QUERY, anonymous: true, expected: { repositories: EXPECTED_DATA.repositories } },
   { name: '(3) gateway, token cached', server: 'gateway', query: QUERY, expected: EXPECTED_DATA },
   { name: '(3o) gateway, token cached, info logging + metrics', server: 'gateway', env: { BENCH_OPS: '1' }, query: QUERY, expected: EXPECTED_DATA },
+  {
+    name: '(3q) gateway, token cached, info logging without request lines + metrics',
+    server: 'gateway',
+    env: { BENCH_OPS: 'quiet' },
+    query: QUERY,
+    expected: EXPECTED_DATA,
+  },
   { name: '(4) gateway, token uncached', server: 'gateway', env: { BENCH_TOKEN_CACHE: '0' }, query: QUERY, expected: EXPECTED_DATA },
   { name: '(5) yoga + generic-auth', server: 'yoga-generic-auth', query: QUERY, expected: EXPECTED_DATA },
   { name: '(6) apollo + graphql-shield', server: 'apollo-shield', query: QUERY, expected: EXPECTED_DATA },
@@ -97,7 +104,7 @@ const BASELINES: Scenario[] = [
 ];
 // BENCH_SET=ops: what (3o) adds to (3), the log and the metrics apart.
 const OPS: Scenario[] = [
-  ...MAIN.filter((scenario) => scenario.name.startsWith('(3)') || scenario.name.startsWith('(3o)')),
+  ...MAIN.filter((scenario) => scenario.name.startsWith('(3)') || scenario.name.startsWith('(3o)') || scenario.name.startsWith('(3q)')),
   { name: '(3l) gateway, token cached, info logging alone', server: 'gateway', env: { BENCH_OPS: 'log' }, query: QUERY, expected: EXPECTED_DATA },
   { name: '(3m) gateway, token cached, metrics alone', server: 'gateway', env: { BENCH_OPS: 'metrics' }, query: QUERY, expected: EXPECTED_DATA },
 ];
@@ -341,6 +348,17 @@ if (samples.has('(3) gateway, token cached')) {
       (x) => `${(x * 100).toFixed(1)} %`,
       (x) => x <= 0.05,
       observed,
+      cached,
+    );
+  }
+  const quiet = '(3q) gateway, token cached, info logging without request lines + metrics';
+  if (samples.has(quiet)) {
+    goal(
+      '(3q) info logging with "log.requests": false + metrics cost ≤ 5 % of (3) throughput',
+      perRound(quiet, cached, (x, y) => 1 - x.rps / y.rps),
+      (x) => `${(x * 100).toFixed(1)} %`,
+      (x) => x <= 0.05,
+      quiet,
       cached,
     );
   }

@@ -16,8 +16,10 @@ import { createGutHibGraph } from '../examples/guthib/index.js';
 const file = join(mkdtempSync(join(tmpdir(), 'bench-gateway-')), 'config.json');
 // BENCH_OPS=1: the operator's default view on, an audit/request line per request at info (to a file, as a
 // log shipper would read it) and /metrics counting; otherwise the log is silent and there are no metrics.
-// BENCH_OPS=log or metrics: one of the two alone, to tell their costs apart.
-const ops = process.env['BENCH_OPS'] === '1';
+// BENCH_OPS=log or metrics: one of the two alone, to tell their costs apart. BENCH_OPS=quiet: both, with
+// `"log": { "requests": false }` (the audit events without the request line).
+const quiet = process.env['BENCH_OPS'] === 'quiet';
+const ops = process.env['BENCH_OPS'] === '1' || quiet;
 const logOn = ops || process.env['BENCH_OPS'] === 'log';
 const metricsOn = ops || process.env['BENCH_OPS'] === 'metrics';
 writeFileSync(
@@ -25,7 +27,7 @@ writeFileSync(
   JSON.stringify({
     tokenCacheSize: Number(process.env['BENCH_TOKEN_CACHE'] ?? 10_000),
     limits: { maxAliases: 500, maxAliasesPerField: 200 },
-    log: logOn ? { level: 'info', destination: join(tmpdir(), `bench-gateway-${process.pid}.log`), pretty: false } : { level: 'silent' },
+    log: logOn ? { level: 'info', destination: join(tmpdir(), `bench-gateway-${process.pid}.log`), pretty: false, requests: !quiet } : { level: 'silent' },
     ...(metricsOn ? { metrics: { port: 0 } } : {}),
   }),
 );
