@@ -1,8 +1,7 @@
 /**
  * (G3) The same federation stack as this gateway without enforcement: Hive Router's query planner and plan
- * executor (`@graphql-hive/router-runtime`'s `unifiedGraphHandler`, as `src/federation/queryPlanner.ts` uses
- * it) over the supergraph file (BENCH_SUPERGRAPH), behind Apollo Server 5's gateway interface, each subgraph
- * sent a static identity (BENCH_IDENTITIES: `{ accounts: jwt, repositories: jwt }`, alice at HIGH) by
+ * executor (`createPlannedExecutor` of `src/federation/queryPlanner.ts`) over the supergraph file
+ * (BENCH_SUPERGRAPH), behind Apollo Server 5's gateway interface, each subgraph sent a static identity (BENCH_IDENTITIES: `{ accounts: jwt, repositories: jwt }`, alice at HIGH) by
  * `@graphql-tools/executor-http` with in-flight deduplication off, with the baseline's raw `node:http` layer
  * (plainHttp.ts) and the same plugins as apollo-plain.ts (drain, landing page disabled, cache control
  * disabled). No token is read, nothing is pruned, reshaped or signed.
@@ -18,11 +17,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { buildHTTPExecutor } from '@graphql-tools/executor-http';
-import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
-import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { buildASTSchema, parse, type ExecutionResult } from 'graphql';
-import { joinGraphNames } from '../src/federation/supergraph.js';
+import { filterInternalFieldsAndTypes, getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import type { Executor } from '@graphql-tools/utils';
+import { buildASTSchema, parse } from 'graphql';
+import { createPlannedExecutor } from '../src/federation/queryPlanner.js';
+import { joinGraphs } from '../src/federation/supergraph.js';
 import { plainHandler } from './plainHttp.js';
 import { HOST, portFromArgs, reportCpuOnSignal } from './guthib.js';
 
@@ -44,38 +43,30 @@ function stitched() {
 /** The planner's stack, as an Apollo gateway: its API schema, and each operation executed by the plan executor. */
 async function planned(): Promise<GatewayInterface> {
   const supergraph = parse(supergraphSdl, { noLocation: true });
-  const urls = new Map<string, string>();
-  for (const definition of supergraph.definitions) {
-    if (definition.kind !== 'EnumTypeDefinition' || definition.name.value !== 'join__Graph') continue;
-    for (const value of definition.values ?? []) {
-      const url = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments?.find((argument) => argument.name.value === 'url');
-      if (url?.value.kind === 'StringValue') urls.set(joinGraphNames(supergraph).get(value.name.value)!, url.value.value);
-    }
-  }
   const executors = new Map<string, Executor>();
-  for (const [name, endpoint] of urls) {
-    executors.set(name, buildHTTPExecutor({ endpoint, deduplicateInflightRequests: false, headers: { 'gateway-identity': identities[name]! } }) as Executor);
+  for (const { name, url } of joinGraphs(supergraph).values()) {
+    executors.set(
+      name,
+      buildHTTPExecutor({ endpoint: url!, deduplicateInflightRequests: false, headers: { 'gateway-identity': identities[name]! } }) as Executor,
+    );
   }
-  const handled = await unifiedGraphHandler({
-    unifiedGraph: buildASTSchema(supergraph, { assumeValid: true, assumeValidSDL: true }),
-    getUnifiedGraphSDL: () => supergraphSdl,
-    onSubgraphExecute: (name: string, request: ExecutionRequest) => executors.get(name)!(request),
-  } as never);
-  const execute = handled.executor!;
+  const executor = await createPlannedExecutor(supergraphSdl, supergraph, executors, (message) => console.error(message));
+  if (executor === undefined) throw new Error('the Rust query planner cannot serve the bench supergraph');
+  const apiSchema = filterInternalFieldsAndTypes(buildASTSchema(supergraph, { assumeValid: true, assumeValidSDL: true }));
   return {
     onSchemaLoadOrUpdate(listener) {
-      listener({ apiSchema: handled.unifiedGraph, coreSupergraphSdl: supergraphSdl });
+      listener({ apiSchema, coreSupergraphSdl: supergraphSdl });
       return () => undefined;
     },
     async load() {
       return {
-        executor: async (requestContext) =>
-          (await execute({
+        executor: (requestContext) =>
+          executor.execute({
             document: requestContext.document,
             operationName: requestContext.operationName ?? undefined,
             variables: requestContext.request.variables,
             context: requestContext.context,
-          })) as ExecutionResult as never,
+          }) as never,
       };
     },
     async stop() {},

@@ -15,13 +15,13 @@ import { withInheritedRequirements } from './inheritedPolicy.js';
 import { identityClaimsOf, type IdentitySigner } from './identity.js';
 import { planOf, prunedFor } from './operationPlan.js';
 import { readUnionReach, type UnionReach } from './unionReach.js';
-import { createPlannedExecutor, type PlannedExecutor } from './queryPlanner.js';
+import { createPlannedExecutor, subgraphExecutors, type PlannedExecutor } from './queryPlanner.js';
 import { buildShapeSchema, reshape } from './prune.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './subgraphAnswer.js';
 import { subscribeToSubgraph } from './subgraphSubscription.js';
 import { SUBGRAPH_CALL, subgraphFetch, type SubgraphCall, type SubgraphRoute } from './subgraphCall.js';
 import { rebuildChallenge, rebuildSubgraphChallenges, type ChallengeContext } from './subgraphChallenge.js';
-import { joinGraphNames, loadSupergraph, SubgraphUnreachable, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
+import { joinGraphs, loadSupergraph, SubgraphUnreachable, type SubgraphConfig, type SupergraphSource } from './supergraph.js';
 import { DEFAULTS } from '../defaults.js';
 import type { SubscribableGraph } from '../http/websocket.js';
 
@@ -108,7 +108,7 @@ export async function buildGeneration(
 ): Promise<GraphGeneration> {
   // Parsed once for what the gateway reads of it itself: the subgraphs' names and the joins' field sets.
   const supergraph = parse(supergraphSdl, { noLocation: true });
-  const names = joinGraphNames(supergraph);
+  const graphs = joinGraphs(supergraph);
   const configured = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph]));
   /** Each subgraph's route and URL, by its name in the supergraph: subscriptions go there over WebSocket. */
   const routes = new Map<string, { route: SubgraphRoute; endpoint: string | undefined }>();
@@ -118,7 +118,7 @@ export async function buildGeneration(
     // execution context, which is each request's own: never across callers).
     batch: true,
     httpExecutorOpts: ({ name: graph, endpoint }) => {
-      const name = names.get(graph) ?? graph;
+      const name = graphs.get(graph)?.name ?? graph;
       const config = configured.get(name);
       const route: SubgraphRoute = {
         name,
@@ -154,7 +154,7 @@ export async function buildGeneration(
   const shapeSchema = buildShapeSchema(stitched);
   const byName = new Map<string, { route: SubgraphRoute; endpoint: string }>();
   for (const { route, endpoint } of routes.values()) if (endpoint !== undefined) byName.set(route.name, { route, endpoint });
-  const planned = await createPlannedExecutor(supergraphSdl, supergraph, byName, options.warn ?? (() => {}));
+  const planned = await createPlannedExecutor(supergraphSdl, supergraph, subgraphExecutors(byName), options.warn ?? (() => {}));
   return Object.freeze({
     supergraphSdl,
     schema: guardSchemaInPlace(stitched, policy),

@@ -35,14 +35,8 @@ export interface PlannedExecutor {
   execute(request: ExecutionRequest): Promise<ExecutionResult>;
 }
 
-export async function createPlannedExecutor(
-  supergraphSdl: string,
-  /** The supergraph as graphql-js reads it, join directives included: what the plan executor reads entities from. */
-  supergraph: DocumentNode,
-  routes: ReadonlyMap<string, { readonly route: SubgraphRoute; readonly endpoint: string }>,
-  /** Told why the planner cannot serve this supergraph (its native module does not load here, it refuses the supergraph). */
-  warn: (message: string) => void,
-): Promise<PlannedExecutor | undefined> {
+/** One HTTP executor per subgraph (by its name in the supergraph), each request sent through `subgraphFetch`. */
+export function subgraphExecutors(routes: ReadonlyMap<string, { readonly route: SubgraphRoute; readonly endpoint: string }>): Map<string, Executor> {
   const executors = new Map<string, Executor>();
   for (const [name, { route, endpoint }] of routes) {
     executors.set(
@@ -55,6 +49,18 @@ export async function createPlannedExecutor(
       }) as Executor,
     );
   }
+  return executors;
+}
+
+export async function createPlannedExecutor(
+  supergraphSdl: string,
+  /** The supergraph as graphql-js reads it, join directives included: what the plan executor reads entities from. */
+  supergraph: DocumentNode,
+  /** Each subgraph's executor, by its name in the supergraph (`subgraphExecutors`). */
+  executors: ReadonlyMap<string, Executor>,
+  /** Told why the planner cannot serve this supergraph (its native module does not load here, it refuses the supergraph). */
+  warn: (message: string) => void,
+): Promise<PlannedExecutor | undefined> {
   let handled: Awaited<ReturnType<typeof unifiedGraphHandler>>;
   try {
     handled = await unifiedGraphHandler({

@@ -63,17 +63,23 @@ export async function fetchSubgraphSdl(subgraph: SubgraphConfig, signer: Identit
   return sdl;
 }
 
-/** `join__Graph` enum values (`ACCOUNTS`) to the subgraph names of `@join__graph(name:)` (`accounts`). */
-export function joinGraphNames(supergraph: DocumentNode): Map<string, string> {
-  const names = new Map<string, string>();
+/**
+ * `join__Graph` enum values (`ACCOUNTS`) to their subgraphs as `@join__graph(name:, url:)` names them: the
+ * subgraph's name (`accounts`) and its URL, if the supergraph gives one.
+ */
+export function joinGraphs(supergraph: DocumentNode): Map<string, { readonly name: string; readonly url: string | undefined }> {
+  const graphs = new Map<string, { readonly name: string; readonly url: string | undefined }>();
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
-      const name = value.directives
-        ?.find((directive) => directive.name.value === 'join__graph')
-        ?.arguments?.find((argument) => argument.name.value === 'name')?.value;
-      names.set(value.name.value, name?.kind === Kind.STRING ? name.value : value.name.value.toLowerCase());
+      const args = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments;
+      const name = args?.find((argument) => argument.name.value === 'name')?.value;
+      const url = args?.find((argument) => argument.name.value === 'url')?.value;
+      graphs.set(value.name.value, {
+        name: name?.kind === Kind.STRING ? name.value : value.name.value.toLowerCase(),
+        url: url?.kind === Kind.STRING ? url.value : undefined,
+      });
     }
   }
-  return names;
+  return graphs;
 }
