@@ -33,6 +33,23 @@ const until = async (condition: () => boolean) => {
 const subscriptionsAt = (options: Omit<StepUpSubscriptionsOptions, 'url' | 'webSocketImpl'>) =>
   createStepUpSubscriptions({ url: wsUrlOf(h.gateway.url), webSocketImpl: WebSocket, ...options });
 
+/**
+ * A silver session valid until `expiresAt`, as the client's options: its step-up records each request and
+ * signs a fresh silver token, valid `renewedFor` seconds when given.
+ */
+async function silverSession(expiresAt: number, renewedFor?: number) {
+  let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: expiresAt });
+  const asked: StepUpRequest[] = [];
+  return {
+    asked,
+    accessToken: () => token,
+    stepUp: async (request: StepUpRequest) => {
+      asked.push(request);
+      token = await h.issuer.sign({ acr: SILVER, auth_time: h.now(), ...(renewedFor === undefined ? {} : { exp: h.now() + renewedFor }) });
+    },
+  };
+}
+
 /** What the app's sink saw. */
 function collect() {
   const seen: Array<{ kind: string; value?: unknown }> = [];
@@ -61,15 +78,9 @@ afterEach(async () => {
 
 describe('createStepUpSubscriptions', () => {
   it('steps up once when the level decays, resubscribes with the new token, and the app sees only events', async () => {
-    let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
-    const asked: StepUpRequest[] = [];
-    client = subscriptionsAt({
-      accessToken: () => token,
-      stepUp: async (request) => {
-        asked.push(request);
-        token = await h.issuer.sign({ acr: SILVER, auth_time: h.now() });
-      },
-    });
+    const session = await silverSession(T0 + 2 * MEDIUM_MAX_AGE);
+    const { asked } = session;
+    client = subscriptionsAt(session);
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
     await until(() => listeners() === 1);
@@ -88,25 +99,18 @@ describe('createStepUpSubscriptions', () => {
   });
 
   it('steps up again when the resubscribed feed decays in its turn', async () => {
-    let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
-    let stepUps = 0;
-    client = subscriptionsAt({
-      accessToken: () => token,
-      stepUp: async () => {
-        stepUps += 1;
-        token = await h.issuer.sign({ acr: SILVER, auth_time: h.now(), exp: h.now() + 2 * MEDIUM_MAX_AGE });
-      },
-    });
+    const session = await silverSession(T0 + 2 * MEDIUM_MAX_AGE, 2 * MEDIUM_MAX_AGE);
+    client = subscriptionsAt(session);
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
     await until(() => listeners() === 1);
     moveTo(T0 + MEDIUM_MAX_AGE + 1);
     await star();
-    await until(() => stepUps === 1 && listeners() === 1);
+    await until(() => session.asked.length === 1 && listeners() === 1);
     // No event since the step-up: the second decay is told from a step-up that did not help by the max age.
     moveTo(T0 + 2 * MEDIUM_MAX_AGE + 2);
     await star();
-    await until(() => stepUps === 2 && listeners() === 1);
+    await until(() => session.asked.length === 2 && listeners() === 1);
     await star();
     await until(() => seen.length === 1);
     expect(seen).toEqual([{ kind: 'next', value: { data: { repositoryStarred: { repository: { name: 'gut' }, by: { login: 'bob' } } } } }]);
@@ -134,15 +138,9 @@ describe('createStepUpSubscriptions', () => {
   });
 
   it('signs in again after the token expired and the gateway closed with 4403, then resubscribes', async () => {
-    let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 600 });
-    const asked: StepUpRequest[] = [];
-    client = subscriptionsAt({
-      accessToken: () => token,
-      stepUp: async (request) => {
-        asked.push(request);
-        token = await h.issuer.sign({ acr: SILVER, auth_time: h.now() });
-      },
-    });
+    const session = await silverSession(T0 + 600);
+    const { asked } = session;
+    client = subscriptionsAt(session);
     const { seen, sink } = collect();
     client.subscribe({ query: STARRED }, sink);
     await until(() => listeners() === 1);
@@ -172,22 +170,15 @@ describe('createStepUpSubscriptions', () => {
   });
 
   it('steps up behind Apollo Client’s GraphQLWsLink, and the subscription goes on', async () => {
-    let token = await h.issuer.sign({ acr: SILVER, auth_time: T0, exp: T0 + 2 * MEDIUM_MAX_AGE });
-    let stepUps = 0;
-    client = subscriptionsAt({
-      accessToken: () => token,
-      stepUp: async () => {
-        stepUps += 1;
-        token = await h.issuer.sign({ acr: SILVER, auth_time: h.now() });
-      },
-    });
+    const session = await silverSession(T0 + 2 * MEDIUM_MAX_AGE);
+    client = subscriptionsAt(session);
     const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new GraphQLWsLink(client.client) });
     const seen: unknown[] = [];
     const subscription = apollo.subscribe({ query: gql(STARRED) }).subscribe({ next: (result) => void seen.push(result.data) });
     await until(() => listeners() === 1);
     moveTo(T0 + MEDIUM_MAX_AGE + 1);
     await star();
-    await until(() => stepUps === 1 && listeners() === 1);
+    await until(() => session.asked.length === 1 && listeners() === 1);
     await star();
     await until(() => seen.length === 1);
     expect(seen).toEqual([
