@@ -1,28 +1,33 @@
 /**
  * Loopback benchmark of the competitor servers with autocannon's programmatic API.
- * Each run starts the server as its own process (`node --import tsx <file> 0`), waits until it answers,
- * checks the response body, warms up, measures, and stops it. Order rotates A B C A B C … for ROUNDS rounds.
- * Reports per server the median over rounds of requests/s, ratio to the baseline, p50/p99 latency and
- * server CPU µs per request (from /proc/<pid>/stat utime+stime, cross-checked with process.cpuUsage()).
+ * Each round starts every server as its own process (`node --import tsx <file> 0`), waits until each answers,
+ * checks its response body and warms it up; then measures them in interleaved slices (interleave.ts: A B C,
+ * B C A, … BENCH_SLICE seconds each, until each has had BENCH_DURATION) and stops them. Reports per server
+ * the median over rounds of requests/s, ratio to the baseline, p50/p99 latency (over every response of the
+ * run) and server CPU µs per request (from /proc/<pid>/stat utime+stime, cross-checked with process.cpuUsage()).
  *
- * The machine may be shared: each run reports the CPU other processes used meanwhile (from /proc/stat), waits
- * (bounded) for a quiet moment before measuring, and measures again once if the run was noisy.
+ * The machine may be shared: each slice reports the CPU other processes used meanwhile (from /proc/stat), waits
+ * (bounded) for a quiet moment before measuring, and is measured again when it was noisy.
  *
  * Env: BENCH_SET (main | fields | all | baselines | ops | gateways: see gateways.ts), BENCH_ONLY (comma list of scenario name prefixes, e.g. "(1),(3),(6)"),
  *      BENCH_DURATION (s, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10),
  *      BENCH_PIPELINING (1), BENCH_PIN (1: server on CPU 1, this process + autocannon on CPU 0),
  *      BENCH_SERVERS (comma list, default apollo-plain,yoga-generic-auth,apollo-shield; yoga-plain also exists),
- *      BENCH_RETRIES (2), BENCH_FOREIGN_MAX (0.1 cores), BENCH_QUIET_WAIT (5 s per run), BENCH_QUIET_BUDGET (30 s),
+ *      BENCH_SLICE (2 s; 0: each run whole), BENCH_RETRIES (2), BENCH_FOREIGN_MAX (0.1 cores),
+ *      BENCH_QUIET_WAIT (5 s per slice), BENCH_QUIET_BUDGET (30 s),
  *      BENCH_KEYS_FILE.
  * Usage: npx tsx bench.ts      (or node --import tsx bench.ts)
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
-import { SERVERS, startServer } from './spawn.js';
+import { interleave, percentile, quietWaiter, sliceSchedule } from './interleave.js';
+import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
+import { SERVERS, startServer, type Running } from './spawn.js';
 
 // BENCH_SET=gateways: the federated gateways over two subgraph processes, with their own report (gateways.ts).
 if (process.env['BENCH_SET'] === 'gateways') {
@@ -51,7 +56,7 @@ const EXPECTED_DATA = {
 
 const keysFile = resolve(process.env['BENCH_KEYS_FILE'] ?? DEFAULT_KEYS_FILE);
 if (!existsSync(keysFile)) await generateKeys(keysFile);
-// Gold decays to MEDIUM 300 s after auth_time (that is the product working): a fresh token for every run.
+// Gold decays to MEDIUM 300 s after auth_time (that is the product working): a fresh token for every round.
 const mintGold = () => mintToken(readKeys(keysFile), { sub: 'alice', acr: 'gold', authAge: 0, ttl: 3600 });
 let token = await mintGold();
 const PUBLIC_QUERY = '{ repositories { name stars owner { login } } }';
@@ -118,44 +123,26 @@ const headersOf = (scenario: Scenario): Record<string, string> =>
   scenario.anonymous ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 const bodyOf = (scenario: Scenario) => JSON.stringify({ query: scenario.query });
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-/** utime + stime of the whole process (all threads), in µs. */
-function procCpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK; // fields 14 and 15
-}
-
-/** Busy (non-idle, non-iowait) µs of the whole machine, all CPUs, from /proc/stat. */
-function machineBusyMicros(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f as number[];
-  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1e6) / CLK_TCK;
-}
-
-/**
- * The machine may be shared with other work. Before each measured run, wait (bounded: QUIET_WAIT s per run,
- * QUIET_BUDGET s in all) for a 0.5 s window in which everything else uses < 0.25 cores.
- */
-const QUIET_WAIT = num('BENCH_QUIET_WAIT', 5);
-let quietBudget = num('BENCH_QUIET_BUDGET', 30);
-async function waitQuiet(): Promise<number> {
-  const deadline = performance.now() + Math.min(QUIET_WAIT, quietBudget) * 1000;
-  const t0 = performance.now();
-  let busy = Infinity;
-  while (true) {
-    const m0 = machineBusyMicros();
-    const w0 = performance.now();
-    await new Promise((r) => setTimeout(r, 500));
-    busy = (machineBusyMicros() - m0) / ((performance.now() - w0) * 1000);
-    if (busy < 0.25 || performance.now() > deadline) break;
-  }
-  quietBudget -= (performance.now() - t0) / 1000;
-  return busy;
-}
+const RETRIES = num('BENCH_RETRIES', 2);
+const FOREIGN_MAX = num('BENCH_FOREIGN_MAX', 0.1);
+/** BENCH_SLICE: seconds per interleaved slice (interleave.ts); 0 measures each run whole, one after the other. */
+const SCHEDULE = sliceSchedule(DURATION, num('BENCH_SLICE', 2));
+const waitQuiet = quietWaiter(num('BENCH_QUIET_WAIT', 5), num('BENCH_QUIET_BUDGET', 30));
 
 if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
+/** One measured slice of one server: totals, summed into its run. */
+interface Slice {
+  requests: number;
+  seconds: number;
+  wallUs: number;
+  serverUs: number;
+  selfUs: number;
+  clientUs: number;
+  foreign: number;
+  bad: number;
+  latencies: number[];
+}
 interface Sample {
   rps: number;
   p50: number;
@@ -168,14 +155,16 @@ interface Sample {
   serverLoad: number;
   /** This process (autocannon) CPU / wall time. */
   clientLoad: number;
-  /** CPU used by other processes on the machine during the run, in cores (the machine is shared). */
+  /** CPU used by other processes on the machine during the run, in cores (the machine is shared): the most of any slice. */
   foreign: number;
+  slices: number;
 }
 const samples = new Map<string, Sample[]>(NAMES.map((n) => [n, []]));
 const bodies = new Map<string, string>();
 
-function run(scenario: Scenario, url: string, seconds: number, expectBody?: string): Promise<autocannon.Result> {
-  return autocannon({
+function run(scenario: Scenario, url: string, seconds: number, expectBody?: string, latencies?: number[]): Promise<autocannon.Result> {
+  // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
+  const instance = autocannon({
     url,
     method: 'POST',
     headers: headersOf(scenario),
@@ -184,95 +173,119 @@ function run(scenario: Scenario, url: string, seconds: number, expectBody?: stri
     pipelining: PIPELINING,
     duration: seconds,
     expectBody,
-  });
+  }) as Promise<autocannon.Result> & EventEmitter;
+  if (latencies !== undefined) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  return instance;
 }
 
-const RETRIES = num('BENCH_RETRIES', 2);
-const FOREIGN_MAX = num('BENCH_FOREIGN_MAX', 0.1);
-
-async function measure(scenario: Scenario, server: Awaited<ReturnType<typeof startServer>>, text: string): Promise<Sample> {
+async function measure(scenario: Scenario, server: Running, text: string, seconds: number): Promise<Slice> {
+  await waitQuiet();
+  const latencies: number[] = [];
   const self0 = await server.cpuUsage();
   const cpu0 = procCpuMicros(server.pid);
   const me0 = procCpuMicros(process.pid);
   const machine0 = machineBusyMicros();
   const t0 = performance.now();
-  const r = await run(scenario, server.url, DURATION, text);
+  const r = await run(scenario, server.url, seconds, text, latencies);
   const wallUs = (performance.now() - t0) * 1000;
   const cpu1 = procCpuMicros(server.pid);
   const me1 = procCpuMicros(process.pid);
   const machine1 = machineBusyMicros();
   const self1 = await server.cpuUsage();
-  const requests = r.requests.total;
   return {
-    rps: requests / DURATION, // autocannon's own r.requests.average is the mean of per-second buckets
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    cpuUsPerReq: (cpu1 - cpu0) / requests,
-    cpuUsPerReqSelf: (self1.user + self1.system - self0.user - self0.system) / requests,
-    requests,
-    bad: r.non2xx + r.errors + r.timeouts + (r.mismatches ?? 0),
-    serverLoad: (cpu1 - cpu0) / wallUs,
-    clientLoad: (me1 - me0) / wallUs,
+    requests: r.requests.total,
+    seconds,
+    wallUs,
+    serverUs: cpu1 - cpu0,
+    selfUs: self1.user + self1.system - self0.user - self0.system,
+    clientUs: me1 - me0,
     foreign: Math.max(0, machine1 - machine0 - (cpu1 - cpu0) - (me1 - me0)) / wallUs,
+    bad: r.non2xx + r.errors + r.timeouts + (r.mismatches ?? 0),
+    latencies,
+  };
+}
+
+/** A server's run in one round: its slices summed; latency percentiles over every response of them. */
+function sampleOf(slices: readonly Slice[]): Sample {
+  const sum = (pick: (s: Slice) => number) => slices.reduce((total, s) => total + pick(s), 0);
+  const [requests, seconds, wallUs] = [sum((s) => s.requests), sum((s) => s.seconds), sum((s) => s.wallUs)];
+  const latencies = slices.flatMap((s) => s.latencies);
+  return {
+    rps: requests / seconds, // autocannon's own r.requests.average is the mean of per-second buckets
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuUsPerReq: sum((s) => s.serverUs) / requests,
+    cpuUsPerReqSelf: sum((s) => s.selfUs) / requests,
+    requests,
+    bad: sum((s) => s.bad),
+    serverLoad: sum((s) => s.serverUs) / wallUs,
+    clientLoad: sum((s) => s.clientUs) / wallUs,
+    foreign: Math.max(...slices.map((s) => s.foreign)),
+    slices: slices.length,
   };
 }
 
 const started = Date.now();
 console.log(
   `machine: ${cpus().length}× ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ` +
-    `${CONNECTIONS} connections, pipelining ${PIPELINING}, ${WARMUP}s warm-up + ${DURATION}s per run, ${ROUNDS} rounds; ` +
+    `${CONNECTIONS} connections, pipelining ${PIPELINING}, ${WARMUP}s warm-up + ${DURATION}s per run ` +
+    `(${SCHEDULE.slices === 1 ? 'whole' : `${SCHEDULE.slices} interleaved slices of ${SCHEDULE.seconds}s`}), ${ROUNDS} rounds; ` +
     (PIN ? 'server pinned to CPU 1, autocannon to CPU 0' : 'no CPU pinning'),
 );
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const scenario of SCENARIOS) {
-    const { name } = scenario;
-    token = await mintGold();
-    const headers = headersOf(scenario);
-    const body = bodyOf(scenario);
-    const server = await startServer(scenario.server, {
-      env: { BENCH_KEYS_FILE: keysFile, ...scenario.env },
-      cpu: PIN ? 1 : undefined,
-      probe: { body, headers },
-    });
-    try {
+  // A round's runs must end within the gold token's 300 s (a wrong answer fails the bench).
+  token = await mintGold();
+  const running: Array<{ scenario: Scenario; server: Running; text: string }> = [];
+  try {
+    for (const scenario of SCENARIOS) {
+      const headers = headersOf(scenario);
+      const body = bodyOf(scenario);
+      const server = await startServer(scenario.server, {
+        env: { BENCH_KEYS_FILE: keysFile, ...scenario.env },
+        cpu: PIN ? 1 : undefined,
+        probe: { body, headers },
+      });
+      running.push({ scenario, server, text: '' });
       // The answer must be right before it is fast.
       const res = await fetch(server.url, { method: 'POST', headers, body });
       const text = await res.text();
       const parsed = JSON.parse(text) as { data?: unknown; errors?: unknown };
       if (res.status !== 200 || parsed.errors !== undefined || JSON.stringify(parsed.data) !== JSON.stringify(scenario.expected)) {
-        throw new Error(`${name} answered ${res.status} ${text}`);
+        throw new Error(`${scenario.name} answered ${res.status} ${text}`);
       }
-      bodies.set(name, text);
-      await run(scenario, server.url, WARMUP);
-      // Other work on a shared machine distorts a run: measure again (same warm process) when more than
-      // BENCH_FOREIGN_MAX cores were busy elsewhere, at most BENCH_RETRIES times; keep the cleanest run.
-      let s: Sample | undefined;
-      for (let attempt = 0; attempt <= RETRIES; attempt++) {
-        const idleBefore = await waitQuiet();
-        const m = await measure(scenario, server, text);
-        console.log(
-          `round ${round} ${name.padEnd(32)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  ` +
-            `cpu ${m.cpuUsPerReq.toFixed(0)} µs/req (cpuUsage ${m.cpuUsPerReqSelf.toFixed(0)})  ` +
-            `server ${m.serverLoad.toFixed(2)} core, client ${m.clientLoad.toFixed(2)}, other processes ${m.foreign.toFixed(2)} cores ` +
-            `(${idleBefore.toFixed(2)} before)  bad ${m.bad}${m.foreign > FOREIGN_MAX && attempt < RETRIES ? '  → noisy, again' : ''}`,
-        );
-        if (s === undefined || m.foreign < s.foreign) s = m;
-        if (m.foreign <= FOREIGN_MAX || m.bad > 0) break;
-      }
-      samples.get(name)!.push(s!);
-      const bad = s!.bad;
-      if (bad > 0) throw new Error(`${name}: ${bad} bad responses (non-2xx, errors, timeouts or body mismatches)`);
-    } finally {
-      await server.stop();
+      running.at(-1)!.text = text;
+      bodies.set(scenario.name, text);
     }
+    for (const { scenario, server } of running) await run(scenario, server.url, WARMUP);
+    // Other work on a shared machine distorts a slice: measured again (same warm process) when more than
+    // BENCH_FOREIGN_MAX cores were busy elsewhere, at most BENCH_RETRIES times; the cleanest is kept.
+    const taken = await interleave<(typeof running)[number], Slice>(
+      running,
+      SCHEDULE,
+      {
+        offset: round - 1,
+        retries: RETRIES,
+        foreignMax: FOREIGN_MAX,
+        noisy: ({ scenario }, s) =>
+          console.log(`round ${round} ${scenario.name}: other processes used ${s.foreign.toFixed(2)} cores in a slice, measuring it again`),
+      },
+      ({ scenario, server, text }, seconds) => measure(scenario, server, text, seconds),
+    );
+    for (const [{ scenario }, slices] of taken) {
+      const s = sampleOf(slices);
+      console.log(
+        `round ${round} ${scenario.name.padEnd(32)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  ` +
+          `cpu ${s.cpuUsPerReq.toFixed(0)} µs/req (cpuUsage ${s.cpuUsPerReqSelf.toFixed(0)})  ` +
+          `server ${s.serverLoad.toFixed(2)} core, client ${s.clientLoad.toFixed(2)}, other processes ≤ ${s.foreign.toFixed(2)} cores  bad ${s.bad}`,
+      );
+      if (s.bad > 0) throw new Error(`${scenario.name}: ${s.bad} bad responses (non-2xx, errors, timeouts or body mismatches)`);
+      samples.get(scenario.name)!.push(s);
+    }
+  } finally {
+    await Promise.all(running.map(({ server }) => server.stop()));
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const base = median(samples.get(BASELINE)?.map((s) => s.rps) ?? [NaN]);
 console.log(`\nmedian of ${ROUNDS} rounds (bench took ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 console.log('| server | req/s | vs baseline | p50 ms | p99 ms | server CPU µs/req | CPU vs baseline | other procs (cores) |');

@@ -8,9 +8,10 @@
  *   (G5) Hive Gateway with Hive Router's Rust query planner, no authorization peers/hive-router/server.ts
  * In-flight deduplication is off in every gateway (G1, G3, G4 set `deduplicateInflightRequests: false`;
  * Apollo Gateway has none). The peers send each subgraph a static identity (alice, HIGH) signed with the key
- * G4 uses; G4 signs one per caller. Per run: a fresh gold token, the gateway started pinned to CPU 1
- * (subgraphs and autocannon on CPU 0), its answer checked, warm-up, then one measured run. Subgraph
- * requests are counted from the subgraphs' logs (one line per received document).
+ * G4 uses; G4 signs one per caller. Per round: a fresh gold token, every gateway started pinned to CPU 1
+ * (subgraphs and autocannon on CPU 0), its answer checked and warmed up; then the gateways are measured in
+ * interleaved slices (interleave.ts), each until it has had BENCH_DURATION. Subgraph requests are counted
+ * from the subgraphs' logs (one line per received document).
  *
  * Before the rounds, two checks with no timing:
  *  - refused slice: each gateway answers N requests of a query with fields a bronze token may not read;
@@ -21,8 +22,9 @@
  * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 20), BENCH_ROUNDS (5), BENCH_CONNECTIONS (10),
  *      BENCH_PIN (1), BENCH_ONLY (comma list of name prefixes, e.g. "(G3),(G4)"), BENCH_HIVE_JWT
  *      (cached | plugin, see peers/hive/server.ts), BENCH_CHECKS (1; 0 skips the two checks),
- *      BENCH_PAYLOAD (small | realistic, subgraphs.ts' GATEWAY_QUERIES), BENCH_QUIET_WAIT (5 s per run), BENCH_QUIET_BUDGET (60 s), BENCH_FOREIGN_MAX (0.1 cores: a run where other
- *      processes used more is measured again, same warm process), BENCH_RETRIES (2), BENCH_KEYS_FILE.
+ *      BENCH_PAYLOAD (small | realistic, subgraphs.ts' GATEWAY_QUERIES), BENCH_SLICE (2 s; 0: each run whole),
+ *      BENCH_QUIET_WAIT (5 s per slice), BENCH_QUIET_BUDGET (60 s), BENCH_FOREIGN_MAX (0.1 cores: a slice where
+ *      other processes used more is measured again, same warm process), BENCH_RETRIES (2), BENCH_KEYS_FILE.
  * A goal is met only when every round meets it (each round's ratio between runs of that round); the report
  * prints the per-round ratios and the other processes' load beside each goal.
  * Peers are installed apart, in bench/peers/hive, bench/peers/hive-router and bench/peers/apollo-gateway (`npm ci` there): this bench
@@ -30,10 +32,12 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
+import { interleave, percentile, quietWaiter, sliceSchedule } from './interleave.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { startServer, type Running } from './spawn.js';
 import { GATEWAY_QUERIES, payloadFromEnv, startBackend, type Backend } from './subgraphs.js';
@@ -194,26 +198,26 @@ if (CHECKS) {
 }
 
 // ---------------------------------------------------------------------------------------- rounds
-const QUIET_WAIT = num('BENCH_QUIET_WAIT', 5);
 const FOREIGN_MAX = num('BENCH_FOREIGN_MAX', 0.1);
 const RETRIES = num('BENCH_RETRIES', 2);
-let quietBudget = num('BENCH_QUIET_BUDGET', 60);
-/** Waits (bounded) for 0.5 s in which the machine is < 0.25 cores busy; returns the last reading. */
-async function waitQuiet(): Promise<number> {
-  const deadline = performance.now() + Math.min(QUIET_WAIT, quietBudget) * 1000;
-  const t0 = performance.now();
-  let busy = Infinity;
-  for (;;) {
-    const m0 = machineBusyMicros();
-    const w0 = performance.now();
-    await new Promise((r) => setTimeout(r, 500));
-    busy = (machineBusyMicros() - m0) / ((performance.now() - w0) * 1000);
-    if (busy < 0.25 || performance.now() > deadline) break;
-  }
-  quietBudget -= (performance.now() - t0) / 1000;
-  return busy;
-}
+/** BENCH_SLICE: seconds per interleaved slice (interleave.ts); 0 measures each run whole, one after the other. */
+const SCHEDULE = sliceSchedule(DURATION, num('BENCH_SLICE', 2));
+const waitQuiet = quietWaiter(num('BENCH_QUIET_WAIT', 5), num('BENCH_QUIET_BUDGET', 60));
 
+/** One measured slice of one gateway: totals, summed into its run. */
+interface Slice {
+  requests: number;
+  seconds: number;
+  wallUs: number;
+  gatewayUs: number;
+  subgraphUs: number;
+  clientUs: number;
+  subgraphRequests: number;
+  foreign: number;
+  quietBefore: number;
+  bad: number;
+  latencies: number[];
+}
 interface Sample {
   round: number;
   rps: number;
@@ -230,52 +234,77 @@ interface Sample {
   gatewayLoad: number;
   /** CPU 0's share: autocannon (this process) + both subgraphs, in cores. */
   cpu0Load: number;
-  /** Other processes on the machine during the run, in cores. */
+  /** Other processes on the machine during the run, in cores: the most of any slice. */
   foreign: number;
+  /** The busiest machine reading before a slice, in cores. */
   quietBefore: number;
+  slices: number;
 }
 const samples = new Map<string, Sample[]>(GATEWAYS.map((g) => [g.name, []]));
 
-async function measure(round: number, server: Running, token: string, expectBody: string): Promise<Sample> {
+async function measure(server: Running, token: string, expectBody: string, seconds: number): Promise<Slice> {
   const subgraphPids = backend.subgraphs.map((s) => s.pid);
   const quietBefore = await waitQuiet();
   backend.drainCount();
+  const latencies: number[] = [];
   const cpu0 = procCpuMicros(server.pid);
   const sub0 = subgraphPids.reduce((sum, pid) => sum + procCpuMicros(pid), 0);
   const me0 = procCpuMicros(process.pid);
   const machine0 = machineBusyMicros();
   const t0 = performance.now();
-  const r = await autocannon({
+  // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
+  const instance = autocannon({
     url: server.url,
     method: 'POST',
     headers: headersFor(token),
     body: JSON.stringify({ query: QUERY }),
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration: seconds,
     expectBody,
-  });
+  }) as Promise<autocannon.Result> & EventEmitter;
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  const r = await instance;
   const wallUs = (performance.now() - t0) * 1000;
   const cpu1 = procCpuMicros(server.pid);
   const sub1 = subgraphPids.reduce((sum, pid) => sum + procCpuMicros(pid), 0);
   const me1 = procCpuMicros(process.pid);
   const machine1 = machineBusyMicros();
   await settle();
-  const subgraphRequests = backend.drainCount();
-  const requests = r.requests.total;
   return {
-    round,
-    rps: requests / DURATION,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    cpuUsPerReq: (cpu1 - cpu0) / requests,
-    subgraphCpuUsPerReq: (sub1 - sub0) / requests,
-    subgraphRequestsPerRequest: subgraphRequests / requests,
-    requests,
-    bad: r.non2xx + r.errors + r.timeouts + (r.mismatches ?? 0),
-    gatewayLoad: (cpu1 - cpu0) / wallUs,
-    cpu0Load: (sub1 - sub0 + me1 - me0) / wallUs,
+    requests: r.requests.total,
+    seconds,
+    wallUs,
+    gatewayUs: cpu1 - cpu0,
+    subgraphUs: sub1 - sub0,
+    clientUs: me1 - me0,
+    subgraphRequests: backend.drainCount(),
     foreign: Math.max(0, machine1 - machine0 - (cpu1 - cpu0) - (sub1 - sub0) - (me1 - me0)) / wallUs,
     quietBefore,
+    bad: r.non2xx + r.errors + r.timeouts + (r.mismatches ?? 0),
+    latencies,
+  };
+}
+
+/** A gateway's run in one round: its slices summed; latency percentiles over every response of them. */
+function sampleOf(round: number, slices: readonly Slice[]): Sample {
+  const sum = (pick: (s: Slice) => number) => slices.reduce((total, s) => total + pick(s), 0);
+  const [requests, seconds, wallUs] = [sum((s) => s.requests), sum((s) => s.seconds), sum((s) => s.wallUs)];
+  const latencies = slices.flatMap((s) => s.latencies);
+  return {
+    round,
+    rps: requests / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuUsPerReq: sum((s) => s.gatewayUs) / requests,
+    subgraphCpuUsPerReq: sum((s) => s.subgraphUs) / requests,
+    subgraphRequestsPerRequest: sum((s) => s.subgraphRequests) / requests,
+    requests,
+    bad: sum((s) => s.bad),
+    gatewayLoad: sum((s) => s.gatewayUs) / wallUs,
+    cpu0Load: sum((s) => s.subgraphUs + s.clientUs) / wallUs,
+    foreign: Math.max(...slices.map((s) => s.foreign)),
+    quietBefore: Math.max(...slices.map((s) => s.quietBefore)),
+    slices: slices.length,
   };
 }
 
@@ -283,24 +312,29 @@ let reference: unknown;
 const started = Date.now();
 const machine = `${cpus().length}× ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 console.log(
-  `machine: ${machine}; ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${DURATION}s per run, ${ROUNDS} rounds; ` +
+  `machine: ${machine}; ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${DURATION}s per run ` +
+    `(${SCHEDULE.slices === 1 ? 'whole' : `${SCHEDULE.slices} interleaved slices of ${SCHEDULE.seconds}s`}), ${ROUNDS} rounds; ` +
     (PIN ? 'gateway pinned to CPU 1, subgraphs + autocannon on CPU 0' : 'no CPU pinning') +
     `; hive JWT: ${HIVE_JWT}; payload: ${PAYLOAD}`,
 );
 try {
   for (let round = 1; round <= ROUNDS; round++) {
-    // Rotate the order each round so that no gateway always runs first or last (A B C D, B C D A, …).
-    const order = GATEWAYS.map((_, i) => GATEWAYS[(i + round - 1) % GATEWAYS.length]!);
-    for (const gateway of order) {
-      const token = await mint('alice', 'gold');
-      const server = await start(gateway, token);
-      try {
+    // One gold token for the round, whose runs must end within its 300 s before it decays (a wrong answer fails the bench).
+    const token = await mint('alice', 'gold');
+    const running: Array<{ gateway: Gateway; server: Running; text: string }> = [];
+    try {
+      for (const gateway of GATEWAYS) {
+        const server = await start(gateway, token);
+        running.push({ gateway, server, text: '' });
         const first = await post(server.url, QUERY, token);
         // The realistic answer is checked against the first gateway's: every gateway must give the same data.
         const expected = REALISTIC ? (reference ??= first.body.data) : EXPECTED;
         if (first.status !== 200 || first.body.errors !== undefined || JSON.stringify(first.body.data) !== JSON.stringify(expected)) {
           throw new Error(`${gateway.name} answered ${first.status} ${first.text}`);
         }
+        running.at(-1)!.text = first.text;
+      }
+      for (const { server } of running) {
         await autocannon({
           url: server.url,
           method: 'POST',
@@ -309,24 +343,33 @@ try {
           connections: CONNECTIONS,
           duration: WARMUP,
         });
-        // Other work on a shared machine distorts a run: measured again (same warm process) above FOREIGN_MAX cores.
-        let s = await measure(round, server, token, first.text);
-        for (let retry = 0; retry < RETRIES && s.foreign > FOREIGN_MAX && s.bad === 0; retry++) {
-          console.log(`round ${round} ${gateway.name}: other processes used ${s.foreign.toFixed(2)} cores (> ${FOREIGN_MAX}), measuring again`);
-          const again = await measure(round, server, token, first.text);
-          if (again.foreign < s.foreign) s = again;
-        }
+      }
+      // Other work on a shared machine distorts a slice: measured again (same warm process) above FOREIGN_MAX cores.
+      const taken = await interleave<(typeof running)[number], Slice>(
+        running,
+        SCHEDULE,
+        {
+          offset: round - 1,
+          retries: RETRIES,
+          foreignMax: FOREIGN_MAX,
+          noisy: ({ gateway }, s) =>
+            console.log(`round ${round} ${gateway.name}: other processes used ${s.foreign.toFixed(2)} cores (> ${FOREIGN_MAX}) in a slice, measuring it again`),
+        },
+        ({ server, text }, seconds) => measure(server, token, text, seconds),
+      );
+      for (const [{ gateway }, slices] of taken) {
+        const s = sampleOf(round, slices);
         console.log(
           `round ${round} ${gateway.name.padEnd(32)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  ` +
             `gateway ${s.cpuUsPerReq.toFixed(0)} µs/req (${s.gatewayLoad.toFixed(2)} core)  subgraphs ${s.subgraphCpuUsPerReq.toFixed(0)} µs/req, ` +
-            `${s.subgraphRequestsPerRequest.toFixed(2)} req/req  CPU 0 ${s.cpu0Load.toFixed(2)} cores  other ${s.foreign.toFixed(2)} cores ` +
-            `(${s.quietBefore.toFixed(2)} before)  bad ${s.bad}`,
+            `${s.subgraphRequestsPerRequest.toFixed(2)} req/req  CPU 0 ${s.cpu0Load.toFixed(2)} cores  other ≤ ${s.foreign.toFixed(2)} cores ` +
+            `(≤ ${s.quietBefore.toFixed(2)} before)  bad ${s.bad}`,
         );
-        samples.get(gateway.name)!.push(s);
         if (s.bad > 0) throw new Error(`${gateway.name}: ${s.bad} bad responses (non-2xx, errors, timeouts or body mismatches)`);
-      } finally {
-        await server.stop();
+        samples.get(gateway.name)!.push(s);
       }
+    } finally {
+      await Promise.all(running.map(({ server }) => server.stop()));
     }
   }
 } finally {
