@@ -2,7 +2,8 @@
  * (G3) The same federation stack as this gateway without enforcement: Hive Router's query planner and plan
  * executor (`createPlannedExecutor` of `src/federation/queryPlanner.ts`) over the supergraph file
  * (BENCH_SUPERGRAPH), behind Apollo Server 5's gateway interface, each subgraph sent a static identity (BENCH_IDENTITIES: `{ accounts: jwt, repositories: jwt }`, alice at HIGH) by
- * `@graphql-tools/executor-http` with in-flight deduplication off, with the baseline's raw `node:http` layer
+ * `@graphql-tools/executor-http` with in-flight deduplication off over the gateway's own HTTP client
+ * (`postToSubgraph` of `src/federation/subgraphHttp.ts`, with no deadline), with the baseline's raw `node:http` layer
  * (plainHttp.ts) and the same plugins as apollo-plain.ts (drain, landing page disabled, cache control
  * disabled). No token is read, nothing is pruned, reshaped or signed.
  * BENCH_G3=stitched runs the stack this gateway used before (and still uses for what needs resolve-time
@@ -21,6 +22,8 @@ import { filterInternalFieldsAndTypes, getStitchedSchemaFromSupergraphSdl } from
 import type { Executor } from '@graphql-tools/utils';
 import { buildASTSchema, parse } from 'graphql';
 import { createPlannedExecutor } from '../src/federation/queryPlanner.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, executorResponse } from '../src/federation/subgraphAnswer.js';
+import { postToSubgraph } from '../src/federation/subgraphHttp.js';
 import { joinGraphs } from '../src/federation/supergraph.js';
 import { plainHandler } from './plainHttp.js';
 import { HOST, portFromArgs, reportCpuOnSignal } from './guthib.js';
@@ -47,7 +50,16 @@ async function planned(): Promise<GatewayInterface> {
   for (const { name, url } of joinGraphs(supergraph).values()) {
     executors.set(
       name,
-      buildHTTPExecutor({ endpoint: url!, deduplicateInflightRequests: false, headers: { 'gateway-identity': identities[name]! } }) as Executor,
+      buildHTTPExecutor({
+        endpoint: url!,
+        deduplicateInflightRequests: false,
+        headers: { 'gateway-identity': identities[name]! },
+        fetch: async (endpoint: string, init: RequestInit | undefined) => {
+          const headers = Object.fromEntries(new Headers(init?.headers));
+          const answer = await postToSubgraph({ name, url: endpoint, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }, init?.body as string, headers);
+          return executorResponse(answer.status, answer.statusText, answer.text);
+        },
+      }) as Executor,
     );
   }
   const executor = await createPlannedExecutor(supergraphSdl, supergraph, executors, (message) => console.error(message));

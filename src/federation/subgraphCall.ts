@@ -1,4 +1,3 @@
-import { fetch as subgraphHttp } from '@whatwg-node/fetch';
 import { context as otelContext, propagation, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { ATTRIBUTES, SpanKind, tracer } from '../ops/trace.js';
@@ -6,7 +5,8 @@ import { IDENTITY_HEADER, type IdentityClaims, type IdentitySigner } from './ide
 import type { PolicyEntry } from '../graphql/policyTable.js';
 import { sentRequest } from './sentRequest.js';
 import type { SubgraphRequest } from './txnToken.js';
-import { boundedAnswer } from './subgraphAnswer.js';
+import { executorResponse, shapedAnswer } from './subgraphAnswer.js';
+import { postToSubgraph } from './subgraphHttp.js';
 import type { SubgraphChallenge } from './subgraphChallenge.js';
 import { SubgraphFetchError } from './upstream.js';
 
@@ -102,13 +102,12 @@ export function admitSubgraphRequest(
 async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestInit | undefined, context: unknown, span: Span): Promise<Response> {
   const { name, timeoutMs, forwardAuthorization } = route;
   // Each subgraph request gets its own token, bound to the document and variables in this very body.
-  const admitted = admitSubgraphRequest(route, context, 'request', () => sentRequest(init?.body));
+  const body = init?.body;
+  const admitted = admitSubgraphRequest(route, context, 'request', () => sentRequest(body));
   if (admitted.kind === 'failed') throw new SubgraphFetchError(name, admitted.code, admitted.message);
   if (admitted.kind === 'refused') return refusedAnswer(name);
   const { call, token: identity } = admitted;
-  const given = init?.headers;
-  const headers: Record<string, string> =
-    given === undefined || given instanceof Headers || Array.isArray(given) ? Object.fromEntries(new Headers(given)) : { ...given };
+  const headers = lowerCaseHeaders(init?.headers);
   headers[IDENTITY_HEADER] = identity;
   if (forwardAuthorization && call.authorization !== undefined) headers['authorization'] = call.authorization;
   if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
@@ -119,29 +118,13 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   // shutdown lets requests in flight finish anyway, and combining signals costs on every request. A timer
   // cleared once the answer is read costs a sixth of `AbortSignal.timeout` (about 0.8 µs against 4.8 µs).
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
-  const timeout = controller.signal;
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    let response: Response;
-    try {
-      // The executor's own fetch (node:http underneath): Node 20's global fetch costs several times more per request.
-      response = (await subgraphHttp(url, { ...init, headers, signal: timeout })) as unknown as Response;
-    } catch (error) {
-      if (timeout.aborted) throw new SubgraphFetchError(name, 'SUBGRAPH_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new SubgraphFetchError(name, 'SUBGRAPH_UNAVAILABLE', `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
-    }
-    const type = response.headers.get('content-type') ?? '';
-    if (!/\bjson\b/i.test(type)) {
-      await response.body?.cancel();
-      throw new SubgraphFetchError(name, 'SUBGRAPH_BAD_RESPONSE', `${url} answered HTTP ${response.status} with content-type "${type}"`);
-    }
     // The body is read here, under the same timeout and within the size bound, and masked before the executor sees it.
-    return await boundedAnswer(response, {
+    const answer = await postToSubgraph({ name, url, maxBytes: route.maxResponseBytes, signal: controller.signal, timeoutMs }, body as string, headers);
+    return shapedAnswer(answer, {
       name,
       url,
-      maxBytes: route.maxResponseBytes,
-      signal: timeout,
       warn: route.warn,
       challenged: call.challenged,
       missingEntity: () => {
@@ -153,11 +136,20 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   }
 }
 
+/** The executor's headers (`content-type`, `accept`) as node:http takes them: one entry per lower-case name. */
+function lowerCaseHeaders(given: HeadersInit | undefined): Record<string, string> {
+  if (given === undefined) return {};
+  if (given instanceof Headers || Array.isArray(given)) return Object.fromEntries(new Headers(given));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) headers[key.toLowerCase()] = value;
+  return headers;
+}
+
 /**
  * The answer of a subgraph request the egress check stopped: no data, and a step-up refusal that the gateway
  * rebuilds from its own policy table at the affected paths, as for a subgraph's own challenge.
  */
 function refusedAnswer(name: string): Response {
   const body = { data: null, errors: [{ message: 'Refused at the gateway', extensions: { code: 'STEP_UP_REQUIRED', service: name } }] };
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  return executorResponse(200, '', JSON.stringify(body));
 }

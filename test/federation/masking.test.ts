@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -31,12 +32,14 @@ const SDL = `${stepUpSubgraphTypeDefs(['@key'])}
     slow: String
     slowDeclared: String
     huge: String
+    zipped: String
+    packed: String
     card: String @isAuthenticated(acrValue: MEDIUM)
   }
   type Mutation { act: Boolean }`;
 /** A second subgraph on the same server, configured with a small `maxResponseBytes`. */
 const TIGHT_SDL = `${stepUpSubgraphTypeDefs(['@key'])}
-  type Query { roomy: String }`;
+  type Query { roomy: String inflated: String }`;
 
 const INTERNAL = 'connect ECONNREFUSED 10.0.3.7:5432 (db-primary.vault.internal)';
 const HOSTILE_CHALLENGE = { code: 'STEP_UP_REQUIRED', requiredAcr: 'LOW', acrValues: 'LOW', maxAge: 999_999, prompt: 'none' };
@@ -93,6 +96,17 @@ function answer(field: string, res: import('node:http').ServerResponse): void {
       // Headers at once, then a body that never ends: the gateway's timeout must cover reading it.
       res.writeHead(200, { 'content-type': 'application/json', ...(field === 'slowDeclared' ? { 'content-length': '1000' } : {}) });
       return void res.write(`{"data":{"${field}":"`);
+    case 'zipped':
+    case 'inflated': {
+      // gzip, as the gateway asked: 28 bytes of JSON, or 5 000 that compress to fewer than `tight`'s 100.
+      const zipped = gzipSync(JSON.stringify({ data: { [field]: field === 'zipped' ? 'ok' : 'y'.repeat(5_000) } }));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(zipped.byteLength) });
+      return void res.end(zipped);
+    }
+    case 'packed':
+      // A coding the gateway never asked for.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'compress' });
+      return void res.end('not json at all');
     case 'huge': {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"data":{"huge":"');
@@ -243,6 +257,42 @@ describe("a subgraph's answer", () => {
         },
       ],
     });
+  });
+});
+
+describe("a subgraph's compressed answer", () => {
+  it('is decoded when it comes in a coding the gateway asked for', async () => {
+    expect(received).toEqual([]);
+    const { body } = await ask('{ zipped }');
+    expect(body).toEqual({ data: { zipped: 'ok' } });
+    expect(received[0]?.['accept-encoding']).toBe('gzip, deflate, br');
+  });
+
+  it('is bounded by maxResponseBytes once decoded, not as sent', async () => {
+    const { body } = await ask('{ inflated }');
+    expect(body).toEqual({
+      data: { inflated: null },
+      errors: [
+        {
+          message: 'A service this answer needs answered with something that is not GraphQL',
+          path: ['inflated'],
+          extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'tight' },
+        },
+      ],
+    });
+    expect(warnings).toEqual([expect.stringMatching(/^subgraph "tight": .* answered more than 100 bytes \(at inflated\)$/)]);
+  });
+
+  it('in a coding the gateway did not ask for is SUBGRAPH_BAD_RESPONSE, naming the coding in the log', async () => {
+    const { body } = await ask('{ packed }');
+    expect(body.errors).toEqual([
+      {
+        message: 'A service this answer needs answered with something that is not GraphQL',
+        path: ['packed'],
+        extensions: { code: 'SUBGRAPH_BAD_RESPONSE', service: 'vault' },
+      },
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/^subgraph "vault": .* answered with content-encoding "compress" \(at packed\)$/)]);
   });
 });
 
