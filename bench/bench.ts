@@ -25,7 +25,7 @@ import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
-import { interleave, percentile, quietWaiter, sliceSchedule } from './interleave.js';
+import { interleave, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { SERVERS, startServer, type Running } from './spawn.js';
 
@@ -123,8 +123,6 @@ const headersOf = (scenario: Scenario): Record<string, string> =>
   scenario.anonymous ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 const bodyOf = (scenario: Scenario) => JSON.stringify({ query: scenario.query });
 
-const RETRIES = num('BENCH_RETRIES', 2);
-const FOREIGN_MAX = num('BENCH_FOREIGN_MAX', 0.1);
 /** BENCH_SLICE: seconds per interleaved slice (interleave.ts); 0 measures each run whole, one after the other. */
 const SCHEDULE = sliceSchedule(DURATION, num('BENCH_SLICE', 2));
 const waitQuiet = quietWaiter(num('BENCH_QUIET_WAIT', 5), num('BENCH_QUIET_BUDGET', 30));
@@ -257,18 +255,11 @@ for (let round = 1; round <= ROUNDS; round++) {
       bodies.set(scenario.name, text);
     }
     for (const { scenario, server } of running) await run(scenario, server.url, WARMUP);
-    // Other work on a shared machine distorts a slice: measured again (same warm process) when more than
-    // BENCH_FOREIGN_MAX cores were busy elsewhere, at most BENCH_RETRIES times; the cleanest is kept.
+    // Other work on a shared machine distorts a slice: measured again (same warm process), the cleanest kept.
     const taken = await interleave<(typeof running)[number], Slice>(
       running,
       SCHEDULE,
-      {
-        offset: round - 1,
-        retries: RETRIES,
-        foreignMax: FOREIGN_MAX,
-        noisy: ({ scenario }, s) =>
-          console.log(`round ${round} ${scenario.name}: other processes used ${s.foreign.toFixed(2)} cores in a slice, measuring it again`),
-      },
+      { round, name: ({ scenario }) => scenario.name, ...retryPolicy() },
       ({ scenario, server, text }, seconds) => measure(scenario, server, text, seconds),
     );
     for (const [{ scenario }, slices] of taken) {

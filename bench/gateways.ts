@@ -37,7 +37,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
-import { interleave, percentile, quietWaiter, sliceSchedule } from './interleave.js';
+import { interleave, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { startServer, type Running } from './spawn.js';
 import { GATEWAY_QUERIES, payloadFromEnv, startBackend, type Backend } from './subgraphs.js';
@@ -198,8 +198,6 @@ if (CHECKS) {
 }
 
 // ---------------------------------------------------------------------------------------- rounds
-const FOREIGN_MAX = num('BENCH_FOREIGN_MAX', 0.1);
-const RETRIES = num('BENCH_RETRIES', 2);
 /** BENCH_SLICE: seconds per interleaved slice (interleave.ts); 0 measures each run whole, one after the other. */
 const SCHEDULE = sliceSchedule(DURATION, num('BENCH_SLICE', 2));
 const waitQuiet = quietWaiter(num('BENCH_QUIET_WAIT', 5), num('BENCH_QUIET_BUDGET', 60));
@@ -347,17 +345,11 @@ try {
           duration: WARMUP,
         });
       }
-      // Other work on a shared machine distorts a slice: measured again (same warm process) above FOREIGN_MAX cores.
+      // Other work on a shared machine distorts a slice: measured again (same warm process), the cleanest kept.
       const taken = await interleave<(typeof running)[number], Slice>(
         running,
         SCHEDULE,
-        {
-          offset: round - 1,
-          retries: RETRIES,
-          foreignMax: FOREIGN_MAX,
-          noisy: ({ gateway }, s) =>
-            console.log(`round ${round} ${gateway.name}: other processes used ${s.foreign.toFixed(2)} cores (> ${FOREIGN_MAX}) in a slice, measuring it again`),
-        },
+        { round, name: ({ gateway }) => gateway.name, ...retryPolicy() },
         ({ server, text }, seconds) => measure(server, token, text, seconds),
       );
       for (const [{ gateway }, slices] of taken) {

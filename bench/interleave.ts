@@ -32,29 +32,30 @@ export interface Measured {
   readonly bad: number;
 }
 
+/** How noisy slices are handled: BENCH_RETRIES (2) more tries of a slice where other processes used more than BENCH_FOREIGN_MAX (0.1) cores. */
+export function retryPolicy(env: NodeJS.ProcessEnv = process.env): { readonly retries: number; readonly foreignMax: number } {
+  return { retries: Number(env['BENCH_RETRIES'] ?? 2), foreignMax: Number(env['BENCH_FOREIGN_MAX'] ?? 0.1) };
+}
+
 /**
- * Measures every key's slices in turn, the order rotated by one each slice (and by `offset`, say the round,
- * so that no key always goes first). A slice where other processes used more than `foreignMax` cores is
- * taken again, at most `retries` times, and the cleanest is kept. Stops at the first slice with bad answers.
+ * Measures every key's slices in turn, the order rotated by one each slice and by the round, so that no key
+ * always goes first. A slice where other processes used more than `foreignMax` cores is taken again, at most
+ * `retries` times (each said on the console), and the cleanest is kept. Stops at the first slice with bad answers.
  */
 export async function interleave<K, T extends Measured>(
   keys: readonly K[],
   schedule: SliceSchedule,
-  options: {
-    readonly offset?: number;
-    readonly retries: number;
-    readonly foreignMax: number;
-    readonly noisy?: (key: K, slice: T) => void;
-  },
+  options: { readonly round: number; readonly name: (key: K) => string; readonly retries: number; readonly foreignMax: number },
   slice: (key: K, seconds: number) => Promise<T>,
 ): Promise<Map<K, T[]>> {
+  const { round, name, retries, foreignMax } = options;
   const taken = new Map<K, T[]>(keys.map((key) => [key, []]));
   for (let i = 0; i < schedule.slices; i++) {
     for (let j = 0; j < keys.length; j++) {
-      const key = keys[(i + j + (options.offset ?? 0)) % keys.length]!;
+      const key = keys[(i + j + round - 1) % keys.length]!;
       let kept = await slice(key, schedule.seconds);
-      for (let retry = 0; retry < options.retries && kept.foreign > options.foreignMax && kept.bad === 0; retry++) {
-        options.noisy?.(key, kept);
+      for (let retry = 0; retry < retries && kept.foreign > foreignMax && kept.bad === 0; retry++) {
+        console.log(`round ${round} ${name(key)}: other processes used ${kept.foreign.toFixed(2)} cores (> ${foreignMax}) in a slice, measuring it again`);
         const again = await slice(key, schedule.seconds);
         if (again.foreign < kept.foreign) kept = again;
       }
