@@ -7,7 +7,7 @@
  * nothing to show for it in /proc (no steal time, no other process): one server measured for 10 s after
  * another could be measured on a different machine. Slices a few seconds apart see the same one, so a ratio
  * between two servers of a round compares the servers, not the moments. BENCH_SLICE=0 measures each server's
- * whole run in one go, one after the other, as before.
+ * whole run in one go, one after the other (all still started and warmed first).
  */
 import { machineBusyMicros } from './procStat.js';
 
