@@ -23,7 +23,7 @@ import type { Executor } from '@graphql-tools/utils';
 import { buildASTSchema, parse } from 'graphql';
 import { createPlannedExecutor } from '../src/federation/queryPlanner.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, executorResponse } from '../src/federation/subgraphAnswer.js';
-import { postToSubgraph } from '../src/federation/subgraphHttp.js';
+import { lowerCaseHeaders, postToSubgraph } from '../src/federation/subgraphHttp.js';
 import { joinGraphs } from '../src/federation/supergraph.js';
 import { plainHandler } from './plainHttp.js';
 import { HOST, portFromArgs, reportCpuOnSignal } from './guthib.js';
@@ -55,7 +55,7 @@ async function planned(): Promise<GatewayInterface> {
         deduplicateInflightRequests: false,
         headers: { 'gateway-identity': identities[name]! },
         fetch: async (endpoint: string, init: RequestInit | undefined) => {
-          const headers = Object.fromEntries(new Headers(init?.headers));
+          const headers = lowerCaseHeaders(init?.headers);
           const answer = await postToSubgraph({ name, url: endpoint, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }, init?.body as string, headers);
           return executorResponse(answer.status, answer.statusText, answer.text);
         },

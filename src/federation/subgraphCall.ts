@@ -6,7 +6,7 @@ import type { PolicyEntry } from '../graphql/policyTable.js';
 import { sentRequest } from './sentRequest.js';
 import type { SubgraphRequest } from './txnToken.js';
 import { executorResponse, shapedAnswer } from './subgraphAnswer.js';
-import { postToSubgraph } from './subgraphHttp.js';
+import { lowerCaseHeaders, postToSubgraph } from './subgraphHttp.js';
 import type { SubgraphChallenge } from './subgraphChallenge.js';
 import { SubgraphFetchError } from './upstream.js';
 
@@ -134,15 +134,6 @@ async function sendToSubgraph(route: SubgraphRoute, url: string, init: RequestIn
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The executor's headers (`content-type`, `accept`) as node:http takes them: one entry per lower-case name. */
-function lowerCaseHeaders(given: HeadersInit | undefined): Record<string, string> {
-  if (given === undefined) return {};
-  if (given instanceof Headers || Array.isArray(given)) return Object.fromEntries(new Headers(given));
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(given)) headers[key.toLowerCase()] = value;
-  return headers;
 }
 
 /**

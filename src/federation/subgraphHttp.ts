@@ -61,6 +61,15 @@ function targetOf(url: string) {
   return target;
 }
 
+/** The executor's headers (`content-type`, `accept`) as node:http takes them: one entry per lower-case name. */
+export function lowerCaseHeaders(given: HeadersInit | undefined): Record<string, string> {
+  if (given === undefined) return {};
+  if (given instanceof Headers || Array.isArray(given)) return Object.fromEntries(new Headers(given));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) headers[key.toLowerCase()] = value;
+  return headers;
+}
+
 /** POSTs `body` (a GraphQL JSON request) with `headers` (lower-case names) and reads the JSON answer. */
 export function postToSubgraph(exchange: SubgraphExchange, body: string, headers: Record<string, string>): Promise<SubgraphHttpAnswer> {
   const { name, url, signal } = exchange;
