@@ -20,12 +20,11 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
-import { interleave, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
+import { interleave, loadWithLatencies, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { SERVERS, startServer, type Running } from './spawn.js';
 
@@ -161,19 +160,17 @@ const samples = new Map<string, Sample[]>(NAMES.map((n) => [n, []]));
 const bodies = new Map<string, string>();
 
 function run(scenario: Scenario, url: string, seconds: number, expectBody?: string, latencies?: number[]): Promise<autocannon.Result> {
-  // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
-  const instance = autocannon({
+  const options = {
     url,
-    method: 'POST',
+    method: 'POST' as const,
     headers: headersOf(scenario),
     body: bodyOf(scenario),
     connections: CONNECTIONS,
     pipelining: PIPELINING,
     duration: seconds,
     expectBody,
-  }) as Promise<autocannon.Result> & EventEmitter;
-  if (latencies !== undefined) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
-  return instance;
+  };
+  return latencies === undefined ? autocannon(options) : loadWithLatencies(options, latencies);
 }
 
 async function measure(scenario: Scenario, server: Running, text: string, seconds: number): Promise<Slice> {

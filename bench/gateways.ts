@@ -32,12 +32,11 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_KEYS_FILE, generateKeys, mintToken, readKeys } from './keys.js';
-import { interleave, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
+import { interleave, loadWithLatencies, percentile, quietWaiter, retryPolicy, sliceSchedule } from './interleave.js';
 import { machineBusyMicros, median, procCpuMicros } from './procStat.js';
 import { startServer, type Running } from './spawn.js';
 import { GATEWAY_QUERIES, payloadFromEnv, startBackend, type Backend } from './subgraphs.js';
@@ -252,18 +251,18 @@ async function measure(server: Running, token: string, expectBody: string, secon
   const me0 = procCpuMicros(process.pid);
   const machine0 = machineBusyMicros();
   const t0 = performance.now();
-  // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
-  const instance = autocannon({
-    url: server.url,
-    method: 'POST',
-    headers: headersFor(token),
-    body: JSON.stringify({ query: QUERY }),
-    connections: CONNECTIONS,
-    duration: seconds,
-    expectBody,
-  }) as Promise<autocannon.Result> & EventEmitter;
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
-  const r = await instance;
+  const r = await loadWithLatencies(
+    {
+      url: server.url,
+      method: 'POST',
+      headers: headersFor(token),
+      body: JSON.stringify({ query: QUERY }),
+      connections: CONNECTIONS,
+      duration: seconds,
+      expectBody,
+    },
+    latencies,
+  );
   const wallUs = (performance.now() - t0) * 1000;
   const cpu1 = procCpuMicros(server.pid);
   const sub1 = subgraphPids.reduce((sum, pid) => sum + procCpuMicros(pid), 0);

@@ -9,6 +9,8 @@
  * between two servers of a round compares the servers, not the moments. BENCH_SLICE=0 measures each server's
  * whole run in one go, one after the other (all still started and warmed first).
  */
+import autocannon from 'autocannon';
+import type { EventEmitter } from 'node:events';
 import { machineBusyMicros } from './procStat.js';
 
 /** How a run of `duration` seconds is cut: `slices` slices of `seconds` each. */
@@ -64,6 +66,14 @@ export async function interleave<K, T extends Measured>(
     }
   }
   return taken;
+}
+
+/** An autocannon run that also pushes each response's time (ms) to `latencies`, for percentiles over a run's slices. */
+export function loadWithLatencies(options: autocannon.Options, latencies: number[]): Promise<autocannon.Result> {
+  // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
+  const instance = autocannon(options) as Promise<autocannon.Result> & EventEmitter;
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  return instance;
 }
 
 /** The `p`-th percentile (0–100, nearest rank) of response times in ms, rounded to 0.1 ms. */
